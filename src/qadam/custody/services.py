@@ -1,0 +1,671 @@
+"""Write workflows of the movements ledger. Each is one transaction with its audit event.
+
+Every event is checked by replaying the person's ledger with the new event in its chronological
+place (`custody.engine`), under a row lock on the person, so that two concurrent transfers of the
+same person cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qadam.core.audit import audit_write
+from qadam.core.errors import ConflictError, ServiceError
+from qadam.core.models import AuditEvent
+from qadam.core.policies import has_capability, require
+from qadam.custody import engine
+from qadam.custody.models import (
+    Cell,
+    DetentionBasis,
+    Institution,
+    LegalStatus,
+    Movement,
+    MovementKind,
+    Section,
+    Stay,
+)
+from qadam.custody.querysets import end_of_day
+from qadam.people.models import Person
+
+if TYPE_CHECKING:
+    from qadam.core.models import User
+
+# Messages for the engine's refusal codes; each says what is wrong and what to check.
+LEDGER_MESSAGES = {
+    "after_death": gettext_lazy(
+        "The ledger records this person's death; no later event is possible."
+    ),
+    "already_in_custody": gettext_lazy(
+        "This person is already in custody on that date. Record a transfer instead of a new admission."
+    ),
+    "legal_status_required": gettext_lazy("Choose the legal status: on remand or sentenced."),
+    "released": gettext_lazy(
+        "This person had been released by that date. Record a new admission first."
+    ),
+    "not_admitted": gettext_lazy("This person had not been admitted by that date. Check the date."),
+    "not_present": gettext_lazy("This person was not present in an institution on that date."),
+    "wrong_institution": gettext_lazy("On that date this person was held in another institution."),
+    "legal_status_unchanged": gettext_lazy(
+        "The new legal status must differ from the current one."
+    ),
+    "bad_destination": gettext_lazy("Choose a destination other than the current institution."),
+    "not_in_transit": gettext_lazy("This person was not being transferred on that date."),
+    "arrived_elsewhere": gettext_lazy(
+        "The transfer was sent to another institution; it can only arrive where it was sent."
+    ),
+    "not_absent": gettext_lazy("This person was not temporarily absent on that date."),
+    "not_at_large": gettext_lazy("This person was not recorded as escaped on that date."),
+    "unknown_event": gettext_lazy("Unknown kind of event."),
+    "out_of_order": gettext_lazy("The events are out of order."),
+}
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def _as_engine_event(movement: Movement) -> engine.Event:
+    return engine.Event(
+        id=movement.pk,
+        kind=movement.kind,
+        occurred_at=movement.occurred_at,
+        institution_id=movement.institution_id,
+        section_id=movement.section_id,
+        cell_id=movement.cell_id,
+        destination_id=movement.destination_id,
+        legal_status=movement.legal_status,
+        transfer_out_id=movement.transfer_out_id,
+    )
+
+
+def _lock_person(person: Person) -> Person:
+    """Lock the person's row for the rest of the transaction (PostgreSQL; SQLite serialises)."""
+    return Person.objects.select_for_update().get(pk=person.pk)
+
+
+def _effective_events(person: Person) -> list[engine.Event]:
+    return [_as_engine_event(m) for m in Movement.objects.filter(person=person).effective()]
+
+
+def _check(person: Person, candidate: engine.Event, *, field_name: str = "occurred_at") -> None:
+    try:
+        engine.replay([*_effective_events(person), candidate])
+    except engine.LedgerError as error:
+        raise ConflictError({field_name: [LEDGER_MESSAGES.get(error.code, error.code)]}) from None
+
+
+def _check_when(occurred_at: datetime) -> None:
+    if timezone.is_naive(occurred_at):
+        raise ServiceError({"occurred_at": [_("Give the time with its time zone.")]})
+    if occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        raise ServiceError({"occurred_at": [_("The date and time cannot be in the future.")]})
+
+
+def rebuild_stays(person: Person) -> engine.State:
+    """Derive the person's stays and current place from the effective ledger."""
+    state = engine.replay(_effective_events(person))
+    Stay.objects.filter(person=person).delete()
+    Stay.objects.bulk_create(
+        Stay(
+            person=person,
+            institution_id=s.institution_id,
+            section_id=s.section_id,
+            cell_id=s.cell_id,
+            legal_status=s.legal_status,
+            sex=person.sex,
+            birth_date=person.birth_date,
+            start=s.start,
+            end=s.end,
+            start_event_id=s.start_event_id,
+            end_event_id=s.end_event_id,
+        )
+        for s in state.finish()
+    )
+    on_roll = state.status in engine.ON_ROLL
+    person.current_institution_id = state.institution_id if on_roll else None
+    if state.institution_id is not None:
+        person.last_institution_id = state.institution_id
+    person.legal_status = state.legal_status if on_roll else ""
+    person.save(update_fields=["current_institution", "last_institution", "legal_status"])
+    return state
+
+
+def occupancy(institution: Institution) -> int:
+    return Stay.objects.open().filter(institution=institution).count()
+
+
+def _check_capacity(institution: Institution, override_reason: str) -> None:
+    if occupancy(institution) >= institution.operational_capacity and not override_reason.strip():
+        raise ServiceError(
+            {
+                "capacity_override_reason": [
+                    _(
+                        "%(name)s is full (%(capacity)s places). Choose another institution or give the "
+                        "reason for exceeding its capacity."
+                    )
+                    % {"name": institution.name, "capacity": institution.operational_capacity}
+                ]
+            }
+        )
+
+
+def _check_placement(institution: Institution, section: Section | None, cell: Cell | None) -> None:
+    if section is not None and section.institution_id != institution.pk:
+        raise ServiceError({"section": [_("This section belongs to another institution.")]})
+    if cell is not None and (section is None or cell.section_id != section.pk):
+        raise ServiceError({"cell": [_("This cell is not in the chosen section.")]})
+
+
+def _existing_for_key(idempotency_key: str | None) -> Movement | None:
+    if not idempotency_key:
+        return None
+    return Movement.objects.filter(idempotency_key=idempotency_key).first()
+
+
+@dataclass(frozen=True)
+class MovementInput:
+    """What any ledger event needs besides its kind."""
+
+    occurred_at: datetime
+    institution: Institution
+    section: Section | None = None
+    cell: Cell | None = None
+    reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _record(
+    *,
+    actor: User,
+    person: Person,
+    kind: str,
+    data: MovementInput,
+    verb: str,
+    idempotency_key: str | None = None,
+    check_field: str = "occurred_at",
+    **fields: Any,
+) -> Movement:
+    """Validate, write one event, rebuild the stays and audit — inside the caller's transaction."""
+    _check_when(data.occurred_at)
+    _check_placement(data.institution, data.section, data.cell)
+    locked = _lock_person(person)
+    candidate = engine.Event(
+        id=2**62,
+        kind=kind,
+        occurred_at=data.occurred_at,
+        institution_id=data.institution.pk,
+        section_id=data.section.pk if data.section else None,
+        cell_id=data.cell.pk if data.cell else None,
+        destination_id=fields.get("destination").pk if fields.get("destination") else None,
+        legal_status=fields.get("legal_status", ""),
+        transfer_out_id=fields.get("transfer_out").pk if fields.get("transfer_out") else None,
+    )
+    _check(locked, candidate, field_name=check_field)
+    try:
+        with transaction.atomic():
+            movement = Movement.objects.create(
+                person=locked,
+                kind=kind,
+                occurred_at=data.occurred_at,
+                institution=data.institution,
+                section=data.section,
+                cell=data.cell,
+                reason=data.reason,
+                recorded_by=actor,
+                idempotency_key=idempotency_key or None,
+                **fields,
+            )
+    except IntegrityError:
+        raise ConflictError(
+            _("This event was already recorded (same request sent twice).")
+        ) from None
+    rebuild_stays(locked)
+    audit_write(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        verb=verb,
+        obj=movement,
+        person_id=locked.pk,
+        reason=data.reason,
+        details={"kind": kind, "institution": data.institution.code},
+    )
+    person.refresh_from_db()
+    return movement
+
+
+def basis_record(
+    *,
+    actor: User,
+    person: Person,
+    kind: str,
+    authority: str,
+    document_number: str,
+    issued_on: date,
+    valid_until: date | None,
+    extends: DetentionBasis | None = None,
+) -> DetentionBasis:
+    """Record a document on which detention rests (order, extension, verdict)."""
+    errors: dict[str, list[Any]] = {}
+    if kind not in DetentionBasis.Kind.values:
+        errors["basis_kind"] = [_("Choose the kind of document.")]
+    if not authority.strip():
+        errors["basis_authority"] = [_("Name the authority that issued the document.")]
+    if not document_number.strip():
+        errors["basis_number"] = [_("Give the document number.")]
+    if issued_on > timezone.localdate():
+        errors["basis_issued_on"] = [_("The document cannot be dated in the future.")]
+    if valid_until is not None and valid_until < issued_on:
+        errors["basis_valid_until"] = [
+            _("The end of detention cannot be before the document's date.")
+        ]
+    if (
+        kind
+        in {
+            DetentionBasis.Kind.REMAND_ORDER,
+            DetentionBasis.Kind.EXTENSION,
+            DetentionBasis.Kind.DETENTION_ORDER,
+        }
+        and valid_until is None
+    ):
+        errors["basis_valid_until"] = [
+            _("A detention or remand order must say until when it is valid.")
+        ]
+    if errors:
+        raise ServiceError(errors)
+    basis = DetentionBasis.objects.create(
+        person=person,
+        kind=kind,
+        authority=authority.strip(),
+        document_number=document_number.strip(),
+        issued_on=issued_on,
+        valid_until=valid_until,
+        extends=extends,
+        recorded_by=actor,
+    )
+    audit_write(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        verb="detention basis recorded",
+        obj=basis,
+        person_id=person.pk,
+        details={"kind": kind, "valid_until": valid_until.isoformat() if valid_until else None},
+    )
+    return basis
+
+
+@transaction.atomic
+def detention_extend(
+    *,
+    actor: User,
+    person: Person,
+    authority: str,
+    document_number: str,
+    issued_on: date,
+    valid_until: date,
+) -> DetentionBasis:
+    """Record an extension of remand: the lawful date moves to `valid_until`."""
+    require(has_capability(actor, "record_movement"))
+    current = lawful_basis(person)
+    return basis_record(
+        actor=actor,
+        person=person,
+        kind=DetentionBasis.Kind.EXTENSION,
+        authority=authority,
+        document_number=document_number,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        extends=current,
+    )
+
+
+def lawful_basis(person: Person) -> DetentionBasis | None:
+    """The document whose end date governs now: the latest issued one."""
+    return DetentionBasis.objects.filter(person=person).order_by("-issued_on", "-id").first()
+
+
+@transaction.atomic
+def person_admit(
+    *,
+    actor: User,
+    person: Person,
+    data: MovementInput,
+    legal_status: str,
+    basis: DetentionBasis,
+    capacity_override_reason: str = "",
+    idempotency_key: str | None = None,
+) -> Movement:
+    """Admission on a legal basis (Mandela Rule 7: no admission without a valid commitment order)."""
+    require(has_capability(actor, "admit_person"))
+    if (existing := _existing_for_key(idempotency_key)) is not None:
+        return existing
+    if legal_status not in LegalStatus.values:
+        raise ServiceError(
+            {"legal_status": [_("Choose the legal status: on remand or sentenced.")]}
+        )
+    if basis.person_id != person.pk:
+        raise ServiceError({"basis": [_("The legal basis belongs to another person.")]})
+    if basis.valid_until is not None and basis.valid_until < data.occurred_at.date():
+        raise ServiceError(
+            {
+                "basis_valid_until": [
+                    _(
+                        "The legal basis had expired before the admission date; nobody may be admitted on it."
+                    )
+                ]
+            }
+        )
+    _check_capacity(data.institution, capacity_override_reason)
+    return _record(
+        actor=actor,
+        person=person,
+        kind=MovementKind.ADMISSION,
+        data=data,
+        verb="person admitted",
+        idempotency_key=idempotency_key,
+        legal_status=legal_status,
+        basis=basis,
+        capacity_override_reason=capacity_override_reason,
+    )
+
+
+@transaction.atomic
+def person_transfer_out(
+    *,
+    actor: User,
+    person: Person,
+    data: MovementInput,
+    destination: Institution,
+    escort: str,
+    vehicle: str = "",
+    conditions: str = "",
+    departure_at: datetime | None = None,
+    capacity_override_reason: str = "",
+    idempotency_key: str | None = None,
+) -> Movement:
+    """Send a person to another institution (Mandela Rule 73: escort, vehicle, conditions)."""
+    require(has_capability(actor, "record_movement"))
+    if (existing := _existing_for_key(idempotency_key)) is not None:
+        return existing
+    errors: dict[str, list[Any]] = {}
+    if not escort.strip():
+        errors["escort"] = [_("Name the escort (unit or officers) responsible for the transfer.")]
+    if not data.reason.strip():
+        errors["reason"] = [_("Give the reason for the transfer.")]
+    if errors:
+        raise ServiceError(errors)
+    _check_capacity(destination, capacity_override_reason)
+    return _record(
+        actor=actor,
+        person=person,
+        kind=MovementKind.TRANSFER_OUT,
+        data=data,
+        verb="transfer sent",
+        idempotency_key=idempotency_key,
+        destination=destination,
+        escort=escort.strip(),
+        vehicle=vehicle.strip(),
+        conditions=conditions.strip(),
+        departure_at=departure_at or data.occurred_at,
+        capacity_override_reason=capacity_override_reason,
+        check_field="person",
+    )
+
+
+@transaction.atomic
+def person_transfer_in(
+    *,
+    actor: User,
+    person: Person,
+    data: MovementInput,
+    idempotency_key: str | None = None,
+) -> Movement:
+    """The arrival that completes the person's pending transfer; only where it was sent."""
+    require(has_capability(actor, "record_movement"))
+    if (existing := _existing_for_key(idempotency_key)) is not None:
+        return existing
+    pending = (
+        Movement.objects.filter(person=person, kind=MovementKind.TRANSFER_OUT)
+        .effective()
+        .filter(arrival__isnull=True)
+        .order_by("-occurred_at")
+        .first()
+    )
+    if pending is None:
+        raise ConflictError({"person": [LEDGER_MESSAGES["not_in_transit"]]})
+    if pending.occurred_at > data.occurred_at:
+        raise ServiceError({"occurred_at": [_("The arrival cannot be before the departure.")]})
+    return _record(
+        actor=actor,
+        person=person,
+        kind=MovementKind.TRANSFER_IN,
+        data=data,
+        verb="transfer arrived",
+        idempotency_key=idempotency_key,
+        transfer_out=pending,
+        arrival_at=data.occurred_at,
+        legal_status=person.legal_status or "",
+    )
+
+
+def _simple(kind: str, verb: str, capability: str = "record_movement"):  # type: ignore[no-untyped-def]
+    @transaction.atomic
+    def service(
+        *,
+        actor: User,
+        person: Person,
+        data: MovementInput,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Movement:
+        require(has_capability(actor, capability))
+        if (existing := _existing_for_key(idempotency_key)) is not None:
+            return existing
+        return _record(
+            actor=actor,
+            person=person,
+            kind=kind,
+            data=data,
+            verb=verb,
+            idempotency_key=idempotency_key,
+            **fields,
+        )
+
+    service.__name__ = f"person_{kind}"
+    return service
+
+
+person_move_section = _simple(MovementKind.SECTION_MOVE, "moved within institution")
+person_escape = _simple(MovementKind.ESCAPE, "escape recorded")
+person_recapture = _simple(MovementKind.RECAPTURE, "recapture recorded")
+person_absence_return = _simple(MovementKind.ABSENCE_RETURN, "returned from absence")
+
+
+@transaction.atomic
+def person_absence_out(
+    *,
+    actor: User,
+    person: Person,
+    data: MovementInput,
+    absence_reason: str,
+    escort: str = "",
+    idempotency_key: str | None = None,
+) -> Movement:
+    require(has_capability(actor, "record_movement"))
+    if (existing := _existing_for_key(idempotency_key)) is not None:
+        return existing
+    from qadam.custody.models import AbsenceReason
+
+    if absence_reason not in AbsenceReason.values:
+        raise ServiceError({"absence_reason": [_("Choose where the person is going.")]})
+    return _record(
+        actor=actor,
+        person=person,
+        kind=MovementKind.ABSENCE_OUT,
+        data=data,
+        verb="temporary absence",
+        idempotency_key=idempotency_key,
+        absence_reason=absence_reason,
+        escort=escort,
+    )
+
+
+@transaction.atomic
+def person_change_status(
+    *,
+    actor: User,
+    person: Person,
+    data: MovementInput,
+    legal_status: str,
+    basis: DetentionBasis | None = None,
+    idempotency_key: str | None = None,
+) -> Movement:
+    """Remand → sentenced when the verdict enters into force (or back, if quashed)."""
+    require(has_capability(actor, "record_movement"))
+    if (existing := _existing_for_key(idempotency_key)) is not None:
+        return existing
+    return _record(
+        actor=actor,
+        person=person,
+        kind=MovementKind.STATUS_CHANGE,
+        data=data,
+        verb="legal status changed",
+        idempotency_key=idempotency_key,
+        legal_status=legal_status,
+        basis=basis,
+    )
+
+
+@transaction.atomic
+def person_release(
+    *,
+    actor: User,
+    person: Person,
+    data: MovementInput,
+    release_reason: str,
+    idempotency_key: str | None = None,
+) -> Movement:
+    require(has_capability(actor, "record_movement"))
+    if (existing := _existing_for_key(idempotency_key)) is not None:
+        return existing
+    from qadam.custody.models import ReleaseReason
+
+    if release_reason not in ReleaseReason.values:
+        raise ServiceError({"release_reason": [_("Choose the reason for release.")]})
+    movement = _record(
+        actor=actor,
+        person=person,
+        kind=MovementKind.RELEASE,
+        data=data,
+        verb="person released",
+        idempotency_key=idempotency_key,
+        release_reason=release_reason,
+    )
+    from qadam.core.models import Alert
+
+    Alert.objects.filter(person=person, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    return movement
+
+
+@transaction.atomic
+def person_death(
+    *,
+    actor: User,
+    person: Person,
+    data: MovementInput,
+    idempotency_key: str | None = None,
+) -> Movement:
+    """Death in custody; Mandela Rule 71 requires reporting it to an independent authority."""
+    require(has_capability(actor, "record_movement"))
+    if (existing := _existing_for_key(idempotency_key)) is not None:
+        return existing
+    if not data.reason.strip():
+        raise ServiceError({"reason": [_("Record the circumstances and cause of death.")]})
+    return _record(
+        actor=actor,
+        person=person,
+        kind=MovementKind.DEATH,
+        data=data,
+        verb="death in custody",
+        idempotency_key=idempotency_key,
+    )
+
+
+@transaction.atomic
+def movement_correct(*, actor: User, movement: Movement, reason: str) -> Movement:
+    """Reverse a wrong event by a correction event; the original is never edited."""
+    require(has_capability(actor, "correct_movement"))
+    if not reason.strip():
+        raise ServiceError({"reason": [_("Say why the event is wrong.")]})
+    if movement.kind == MovementKind.CORRECTION:
+        raise ServiceError(
+            {"reason": [_("A correction cannot itself be corrected; record the event again.")]}
+        )
+    if Movement.objects.filter(reverses=movement).exists():
+        raise ConflictError({"reason": [_("This event has already been corrected.")]})
+    person = _lock_person(movement.person)
+    remaining = [
+        _as_engine_event(m)
+        for m in Movement.objects.filter(person=person).effective()
+        if m.pk != movement.pk
+    ]
+    try:
+        engine.replay(remaining)
+    except engine.LedgerError as error:
+        raise ConflictError(
+            {
+                "reason": [
+                    _(
+                        "Removing this event would leave later events without ground: %(problem)s "
+                        "Correct the later events first."
+                    )
+                    % {"problem": LEDGER_MESSAGES.get(error.code, error.code)}
+                ]
+            }
+        ) from None
+    correction = Movement.objects.create(
+        person=person,
+        kind=MovementKind.CORRECTION,
+        occurred_at=movement.occurred_at,
+        institution=movement.institution,
+        reverses=movement,
+        reason=reason.strip(),
+        recorded_by=actor,
+    )
+    rebuild_stays(person)
+    audit_write(
+        actor=actor,
+        action=AuditEvent.Action.CORRECT,
+        verb="ledger event reversed",
+        obj=correction,
+        person_id=person.pk,
+        reason=reason,
+        details={"reverses": movement.pk, "kind": movement.kind},
+    )
+    return correction
+
+
+__all__ = [
+    "MovementInput",
+    "basis_record",
+    "detention_extend",
+    "end_of_day",
+    "lawful_basis",
+    "movement_correct",
+    "person_absence_out",
+    "person_absence_return",
+    "person_admit",
+    "person_change_status",
+    "person_death",
+    "person_escape",
+    "person_move_section",
+    "person_recapture",
+    "person_release",
+    "person_transfer_in",
+    "person_transfer_out",
+    "rebuild_stays",
+]

@@ -161,7 +161,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-64000; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;"
         ),
     }
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test-qadam.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -192,7 +191,7 @@ LOGOUT_REDIRECT_URL = "core:login"
 # Lockout after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = env_int("QADAM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("QADAM_LOGIN_COOLOFF_MINUTES", 30, minimum=1) / 60
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("QADAM_AXES_ENABLED", True)
@@ -243,3 +242,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("QADAM_LOG_LEVEL", "WARNING")},
 }
+CSRF_FAILURE_VIEW = "qadam.core.views.csrf_failure"

@@ -5,3 +5,7 @@ urlpatterns = [
     path("people/", include("qadam.people.urls")),
     path("custody/", include("qadam.custody.urls")),
 ]
+
+handler403 = "qadam.core.views.error_403"
+handler404 = "qadam.core.views.error_404"
+handler500 = "qadam.core.views.error_500"

@@ -15,5 +15,5 @@ if TYPE_CHECKING:
 class AuthenticatedHttpRequest(HttpRequest):
     """A request that passed `login_required`: `user` is a staff member."""
 
-    user: User  # type: ignore[assignment]
+    user: User
     htmx: HtmxDetails

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -11,9 +11,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qadam.core.roles import CAPABILITIES, Role, ScopeLevel
-
-if TYPE_CHECKING:
-    from django.db.models.manager import RelatedManager
 
 
 class TranslatedName(models.Model):
@@ -113,9 +110,6 @@ class User(AbstractUser):
         choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
     )
     is_machine_client = models.BooleanField(_("machine client"), default=False)
-
-    if TYPE_CHECKING:
-        regions: RelatedManager[Region]
 
     class Meta:
         verbose_name = _("staff member")

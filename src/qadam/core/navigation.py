@@ -24,11 +24,6 @@ class NavEntry:
 
 _ENTRIES: list[NavEntry] = [
     NavEntry(_("Home"), "core:home", None),
-    NavEntry(_("Search"), "people:search", "search_person"),
-    NavEntry(_("Institutions"), "custody:institution_list", "view_population"),
-    NavEntry(_("Population"), "custody:population", "view_population"),
-    NavEntry(_("Admit"), "custody:admit", "admit_person"),
-    NavEntry(_("Merges"), "people:merge_list", "request_merge"),
     NavEntry(_("Audit"), "core:audit_list", "view_audit"),
 ]
 
@@ -36,7 +31,7 @@ _ENTRIES: list[NavEntry] = [
 def register(entry: NavEntry) -> None:
     """Modules that land later add their entries from their AppConfig.ready()."""
     if entry not in _ENTRIES:
-        _ENTRIES.append(entry)
+        _ENTRIES.insert(len(_ENTRIES) - 1, entry)  # the audit entry stays last
 
 
 def navigation_for(user: User) -> list[tuple[str, str]]:

@@ -85,7 +85,8 @@ def _as_engine_event(movement: Movement) -> engine.Event:
 
 def _lock_person(person: Person) -> Person:
     """Lock the person's row for the rest of the transaction (PostgreSQL; SQLite serialises)."""
-    return Person.objects.select_for_update().get(pk=person.pk)
+    locked: Person = Person.objects.select_for_update().get(pk=person.pk)
+    return locked
 
 
 def _effective_events(person: Person) -> list[engine.Event]:
@@ -194,6 +195,8 @@ def _record(
     _check_when(data.occurred_at)
     _check_placement(data.institution, data.section, data.cell)
     locked = _lock_person(person)
+    destination = fields.get("destination")
+    transfer_out = fields.get("transfer_out")
     candidate = engine.Event(
         id=2**62,
         kind=kind,
@@ -201,9 +204,9 @@ def _record(
         institution_id=data.institution.pk,
         section_id=data.section.pk if data.section else None,
         cell_id=data.cell.pk if data.cell else None,
-        destination_id=fields.get("destination").pk if fields.get("destination") else None,
+        destination_id=destination.pk if destination is not None else None,
         legal_status=fields.get("legal_status", ""),
-        transfer_out_id=fields.get("transfer_out").pk if fields.get("transfer_out") else None,
+        transfer_out_id=transfer_out.pk if transfer_out is not None else None,
     )
     _check(locked, candidate, field_name=check_field)
     try:

@@ -87,6 +87,8 @@ class Person(models.Model):
         verbose_name=_("last institution"),
     )
     legal_status = models.CharField(_("legal status"), max_length=12, blank=True)
+    # The last day the person may lawfully be held, from the governing detention basis.
+    lawful_until = models.DateField(_("lawful until"), null=True, blank=True, db_index=True)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -1,2 +1,4 @@
+from django.urls import URLPattern
+
 app_name = "people"
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = []  # filled by the module's views

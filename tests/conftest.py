@@ -1,0 +1,34 @@
+"""Shared fixtures. Data comes from factories (tests/factories.py)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+# Under CI=true a skipped test fails the run, unless its reason starts with one of these
+# (the explicit list of allowed skips: each names why it may not run everywhere).
+ALLOWED_SKIP_PREFIXES = (
+    "browser journeys run once, on PostgreSQL",
+    "needs the shared data set",
+    "PostgreSQL only:",
+    "SQLite only:",
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if os.environ.get("CI") != "true" or not report.skipped or report.when == "teardown":
+        return
+    reason = ""
+    if isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2]
+    reason = reason.removeprefix("Skipped: ")
+    if not reason.startswith(ALLOWED_SKIP_PREFIXES):
+        report.outcome = "failed"
+        report.longrepr = f"Skipped under CI=true without an allowed reason: {reason}"

@@ -1,0 +1,127 @@
+"""factory_boy factories: small data for tests (never the national demo data)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import factory
+from django.utils import timezone
+
+from qadam.core.models import Region, UisDepartment, User
+from qadam.core.roles import Role, ScopeLevel
+from qadam.core.roles_sync import group_for
+from qadam.custody.models import Cell, Institution, InstitutionType, Section
+from qadam.people.identity import make_iin, name_key, transliterate
+from qadam.people.models import Person
+
+_serial = itertools.count(1)
+
+
+def region(code: str = "KZ-35") -> Region:
+    return Region.objects.get(code=code)
+
+
+def institution_type(code: str = "MED") -> InstitutionType:
+    return InstitutionType.objects.get(code=code)
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Institution
+
+    code = factory.Sequence(lambda n: f"T-{n:03d}")
+    name_kk = factory.Sequence(lambda n: f"Мекеме {n}")
+    name_ru = factory.Sequence(lambda n: f"Учреждение {n}")
+    name_en = factory.Sequence(lambda n: f"Institution {n}")
+    type = factory.LazyFunction(lambda: institution_type("MED"))
+    region = factory.LazyFunction(lambda: region("KZ-35"))
+    department = factory.LazyAttribute(
+        lambda o: UisDepartment.objects.filter(regions=o.region).first()
+    )
+    sex_profile = Institution.SexProfile.MALE
+    age_profile = Institution.AgeProfile.ADULT
+    design_capacity = 500
+    operational_capacity = 450
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"Section {n}")
+
+
+class CellFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cell
+
+    section = factory.SubFactory(SectionFactory)
+    number = factory.Sequence(lambda n: f"{n}")
+    places = 4
+    area_m2 = 12
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    case_number = factory.Sequence(lambda n: f"Q-TEST-{n:07d}")
+    surname = "Жанибеков"
+    first_name = "Нурлан"
+    patronymic = "Серикович"
+    birth_date = date(1990, 5, 17)
+    sex = "M"
+    iin = factory.LazyAttribute(lambda o: make_iin(o.birth_date, o.sex, next(_serial)))
+    surname_latin = factory.LazyAttribute(lambda o: transliterate(o.surname))
+    first_name_latin = factory.LazyAttribute(lambda o: transliterate(o.first_name))
+    surname_key = factory.LazyAttribute(lambda o: name_key(o.surname))
+    first_name_key = factory.LazyAttribute(lambda o: name_key(o.first_name))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User {n}")
+    role = Role.RECEPTION
+    scope_level = ScopeLevel.INSTITUTION
+    language = "en"
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def scope(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Pass scope=[institution, ...] or scope=[region, ...]; the role's group is joined."""
+        if not create:
+            return
+        self.groups.set([group_for(self.role)])
+        for item in extracted or []:
+            if isinstance(item, Institution):
+                self.institutions.add(item)
+            elif isinstance(item, Region):
+                self.regions.add(item)
+        self.save()
+
+
+def staff(role: Role, *scope: Any, national: bool = False, **kwargs: Any) -> User:
+    """A user of `role`, scoped to the given institutions/regions (or national)."""
+    level = (
+        ScopeLevel.NATIONAL
+        if national
+        else (
+            ScopeLevel.REGION if scope and isinstance(scope[0], Region) else ScopeLevel.INSTITUTION
+        )
+    )
+    user: User = UserFactory(role=role, scope_level=level, scope=list(scope), **kwargs)
+    return user
+
+
+def moment(days_ago: float = 0, hour: int = 10) -> datetime:
+    """An aware datetime `days_ago` days before now, at `hour` o'clock local time."""
+    day = timezone.localdate() - timedelta(days=days_ago)
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, 0))

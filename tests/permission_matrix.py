@@ -1,0 +1,121 @@
+"""The permission matrix: every role × every route → the status code it must get.
+
+Each module lists its routes in `tests/<module>/matrix_<module>.py` as `ROUTES: list[RouteSpec]`
+(web pages by URL name, API operations by method and path). `tests/core/test_permission_matrix.py`
+collects them, takes the list of routes from the URL resolver and the OpenAPI schema, fails for any
+route without an expectation, and requests each one as each role.
+
+The world: institution A (the users' scope) and B (outside it), in different regions; person
+`pa` held in A and `pb` held in B. Institution-scoped users are scoped to A, regional users to A's
+region, and the national roles (analyst, auditor, administrator) to the whole country.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qadam.core.roles import Role
+
+ALL_ROLES = tuple(Role)
+
+OK = 200
+REDIRECT = 302
+DENIED = 403
+HIDDEN = 404
+NOT_ALLOWED = 405
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One route and what each role must get. `kwargs` builds the URL arguments from the world.
+
+    `allowed` lists the roles that get `ok` (200 by default); every other role gets `denied`
+    (403 by default). `out_of_scope_kwargs`, when given, builds arguments naming a record outside
+    the user's scope: every allowed role that is not national must then get `hidden` (404).
+    """
+
+    name: str  # URL name ("custody:institution_detail") or "API METHOD /api/v1/path"
+    allowed: frozenset[Role]
+    kwargs: Callable[[dict[str, Any]], dict[str, Any]] = lambda world: {}
+    method: str = "GET"
+    data: Callable[[dict[str, Any]], dict[str, Any]] = lambda world: {}
+    ok: int = OK
+    denied: int = DENIED
+    out_of_scope_kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    query: str = ""
+    national_roles: frozenset[Role] = field(default_factory=lambda: NATIONAL_ROLES)
+
+    def expected(self, role: Role) -> int:
+        return self.ok if role in self.allowed else self.denied
+
+
+NATIONAL_ROLES = frozenset({Role.ANALYST, Role.AUDITOR, Role.ADMIN})
+REGIONAL_ROLES = frozenset({Role.EM_OPERATOR, Role.MONITOR, Role.PROSECUTOR})
+
+
+def roles(*items: Role) -> frozenset[Role]:
+    return frozenset(items)
+
+
+def everyone() -> frozenset[Role]:
+    return frozenset(ALL_ROLES)
+
+
+def collect_specs() -> list[RouteSpec]:
+    specs: list[RouteSpec] = []
+    tests_dir = Path(__file__).resolve().parent
+    for path in sorted(tests_dir.glob("*/matrix_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        specs.extend(module.ROUTES)
+    return specs
+
+
+def build_world() -> dict[str, Any]:
+    """Two institutions, one person in each, one user per role. Returns the objects by name."""
+    from factories import InstitutionFactory, PersonFactory, region, staff
+    from qadam.custody import services
+    from qadam.custody.models import DetentionBasis
+
+    a = InstitutionFactory(code="A", region=region("KZ-35"))
+    b = InstitutionFactory(code="B", region=region("KZ-55"))
+    admin_actor = staff(Role.RECEPTION, a, b, username="matrix-setup")
+    persons = {}
+    for key, institution, surname in (("pa", a, "Ахметов"), ("pb", b, "Борисов")):
+        person = PersonFactory(surname=surname)
+        from factories import moment
+
+        basis = services.basis_record(
+            actor=admin_actor,
+            person=person,
+            kind=DetentionBasis.Kind.REMAND_ORDER,
+            authority="Court",
+            document_number=f"{key}-1",
+            issued_on=moment(40).date(),
+            valid_until=moment(-30).date(),
+        )
+        services.person_admit(
+            actor=admin_actor,
+            person=person,
+            data=services.MovementInput(occurred_at=moment(30), institution=institution),
+            legal_status="remand",
+            basis=basis,
+        )
+        person.refresh_from_db()
+        persons[key] = person
+    users = {}
+    for role in ALL_ROLES:
+        if role in NATIONAL_ROLES:
+            users[role] = staff(role, national=True, username=f"m-{role.value}")
+        elif role in REGIONAL_ROLES:
+            users[role] = staff(role, a.region, username=f"m-{role.value}")
+        else:
+            users[role] = staff(role, a, username=f"m-{role.value}")
+    return {"a": a, "b": b, **persons, "users": users, "setup_user": admin_actor}

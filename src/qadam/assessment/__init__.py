@@ -1,0 +1,1 @@
+"""Risk and needs assessment: versioned instruments, scoring, fitting and validation on outcomes."""

@@ -77,6 +77,7 @@ CSRF_TRUSTED_ORIGINS = env_list("QADAM_CSRF_TRUSTED_ORIGINS", [])
 SHARED_DATA_DIR = Path(os.environ.get("QADAM_SHARED_DATA", PROJECT_DIR.parent / "shared" / "data"))
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,6 +1,9 @@
 from django.urls import include, path
 
+from qadam.core.admin import site as reference_admin
+
 urlpatterns = [
+    path("reference/", reference_admin.urls),
     path("", include("qadam.core.urls")),
     path("people/", include("qadam.people.urls")),
     path("custody/", include("qadam.custody.urls")),

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${DATABASE_URL:-}" == postgres* ]]; then export QADAM_WITH_BROWSER=1; fi
 source scripts/setup.sh
+export QADAM_DB_CONN_MAX_AGE=0  # no persistent connections between tests
 status=0
 .venv/bin/pytest "$@" || status=$?
 # pytest exit 5 means no test ran: that is a failure too.

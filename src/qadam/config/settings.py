@@ -139,7 +139,11 @@ TEMPLATES = [
 _database_url = os.environ.get("DATABASE_URL", "").strip()
 if _database_url:
     try:
-        _db = dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+        _db = dj_database_url.parse(
+            _database_url,
+            conn_max_age=env_int("QADAM_DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if _db["ENGINE"] not in {

@@ -158,6 +158,8 @@ class DetentionBasis(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # A form's one-time token: the same submission sent twice records one document.
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-issued_on", "-id"]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from qadam.core.audit import audit_write
 from qadam.core.errors import ConflictError, ServiceError
-from qadam.core.models import AuditEvent
+from qadam.core.models import Alert, AuditEvent
 from qadam.core.policies import has_capability, require
 from qadam.custody import engine
 from qadam.custody.models import (
@@ -33,6 +33,7 @@ from qadam.custody.models import (
 )
 from qadam.custody.querysets import end_of_day
 from qadam.people.models import Person
+from qadam.people.services import AdmissionRecordInput, IdentityInput
 
 if TYPE_CHECKING:
     from qadam.core.models import User
@@ -241,18 +242,10 @@ def _record(
     return movement
 
 
-def basis_record(
-    *,
-    actor: User,
-    person: Person,
-    kind: str,
-    authority: str,
-    document_number: str,
-    issued_on: date,
-    valid_until: date | None,
-    extends: DetentionBasis | None = None,
-) -> DetentionBasis:
-    """Record a document on which detention rests (order, extension, verdict)."""
+def basis_errors(
+    *, kind: str, authority: str, document_number: str, issued_on: date, valid_until: date | None
+) -> dict[str, list[Any]]:
+    """What is wrong with a detention document, keyed by the form's field names."""
     errors: dict[str, list[Any]] = {}
     if kind not in DetentionBasis.Kind.values:
         errors["basis_kind"] = [_("Choose the kind of document.")]
@@ -278,18 +271,63 @@ def basis_record(
         errors["basis_valid_until"] = [
             _("A detention or remand order must say until when it is valid.")
         ]
-    if errors:
-        raise ServiceError(errors)
-    basis = DetentionBasis.objects.create(
-        person=person,
+    return errors
+
+
+def basis_record(
+    *,
+    actor: User,
+    person: Person,
+    kind: str,
+    authority: str,
+    document_number: str,
+    issued_on: date,
+    valid_until: date | None,
+    extends: DetentionBasis | None = None,
+    idempotency_key: str | None = None,
+) -> DetentionBasis:
+    """Record a document on which detention rests (order, extension, verdict).
+
+    The person's `lawful_until` follows the governing document (the latest issued), and an open
+    held-past-the-lawful-date alarm is resolved once a new document covers today.
+    """
+    if idempotency_key:
+        existing = DetentionBasis.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    errors = basis_errors(
         kind=kind,
-        authority=authority.strip(),
-        document_number=document_number.strip(),
+        authority=authority,
+        document_number=document_number,
         issued_on=issued_on,
         valid_until=valid_until,
-        extends=extends,
-        recorded_by=actor,
     )
+    if errors:
+        raise ServiceError(errors)
+    try:
+        with transaction.atomic():
+            basis = DetentionBasis.objects.create(
+                person=person,
+                kind=kind,
+                authority=authority.strip(),
+                document_number=document_number.strip(),
+                issued_on=issued_on,
+                valid_until=valid_until,
+                extends=extends,
+                recorded_by=actor,
+                idempotency_key=idempotency_key or None,
+            )
+    except IntegrityError:
+        raise ConflictError(
+            _("This document was already recorded (same request sent twice).")
+        ) from None
+    governing = lawful_basis(person)
+    person.lawful_until = governing.valid_until if governing is not None else None
+    person.save(update_fields=["lawful_until"])
+    if person.lawful_until is None or person.lawful_until >= timezone.localdate():
+        Alert.objects.filter(
+            person=person, kind=Alert.Kind.HELD_PAST_LAWFUL_DATE, resolved_at__isnull=True
+        ).update(resolved_at=timezone.now())
     audit_write(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -310,6 +348,7 @@ def detention_extend(
     document_number: str,
     issued_on: date,
     valid_until: date,
+    idempotency_key: str | None = None,
 ) -> DetentionBasis:
     """Record an extension of remand: the lawful date moves to `valid_until`."""
     require(has_capability(actor, "record_movement"))
@@ -323,6 +362,7 @@ def detention_extend(
         issued_on=issued_on,
         valid_until=valid_until,
         extends=current,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -652,8 +692,149 @@ def movement_correct(*, actor: User, movement: Movement, reason: str) -> Movemen
     return correction
 
 
+@dataclass(frozen=True)
+class BasisInput:
+    """The legal basis document given on the admission form."""
+
+    kind: str
+    authority: str
+    document_number: str
+    issued_on: date
+    valid_until: date | None
+
+
+@transaction.atomic
+def admission_create(
+    *,
+    actor: User,
+    data: MovementInput,
+    legal_status: str,
+    basis: BasisInput,
+    record: AdmissionRecordInput,
+    identity: IdentityInput | None = None,
+    person: Person | None = None,
+    allow_duplicate_reason: str = "",
+    capacity_override_reason: str = "",
+    idempotency_key: str | None = None,
+) -> Movement:
+    """Admit a new person (`identity`) or re-admit an existing one (`person`) in one transaction:
+    the person record, the legal basis, the admission event and the Mandela Rule 7 record.
+
+    Every check that can be made before writing is made first, so that all the form's errors are
+    reported together; anything refused later rolls the whole admission back."""
+    from qadam.people import services as people_services
+
+    require(has_capability(actor, "admit_person"))
+    if (existing := _existing_for_key(idempotency_key)) is not None:
+        return existing
+    if (identity is None) == (person is None):
+        raise ServiceError(
+            _("Either enter the identity of a new person or choose an existing one.")
+        )
+    errors: dict[str, list[Any]] = {}
+    if identity is not None:
+        errors.update(people_services.validate_identity(identity))
+        is_foreign = identity.citizenship.strip().upper() != "KZ"
+    else:
+        assert person is not None
+        if person.merged_into_id is not None:
+            errors["person"] = [_("This record was merged into another; admit that record.")]
+        is_foreign = person.is_foreign_national
+    if legal_status not in LegalStatus.values:
+        errors["legal_status"] = [_("Choose the legal status: on remand or sentenced.")]
+    errors.update(
+        basis_errors(
+            kind=basis.kind,
+            authority=basis.authority,
+            document_number=basis.document_number,
+            issued_on=basis.issued_on,
+            valid_until=basis.valid_until,
+        )
+    )
+    if (
+        basis.valid_until is not None
+        and "basis_valid_until" not in errors
+        and basis.valid_until < data.occurred_at.date()
+    ):
+        errors["basis_valid_until"] = [
+            _(
+                "The legal basis had expired before the admission date; nobody may be admitted on it."
+            )
+        ]
+    if basis.issued_on > data.occurred_at.date() and "basis_issued_on" not in errors:
+        errors["basis_issued_on"] = [
+            _("The legal basis must be issued on or before the day of admission.")
+        ]
+    for key, messages in people_services.validate_admission_record(
+        record, person_is_foreign=is_foreign, admitted_at=data.occurred_at
+    ).items():
+        errors.setdefault(key, []).extend(messages)
+    try:
+        _check_when(data.occurred_at)
+        _check_placement(data.institution, data.section, data.cell)
+        _check_capacity(data.institution, capacity_override_reason)
+    except ServiceError as error:
+        for key, messages in error.errors.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ServiceError(errors)
+    if person is None:
+        assert identity is not None
+        person = people_services.person_register(
+            actor=actor, data=identity, allow_duplicate_reason=allow_duplicate_reason
+        )
+    document = basis_record(
+        actor=actor,
+        person=person,
+        kind=basis.kind,
+        authority=basis.authority,
+        document_number=basis.document_number,
+        issued_on=basis.issued_on,
+        valid_until=basis.valid_until,
+    )
+    movement = person_admit(
+        actor=actor,
+        person=person,
+        data=data,
+        legal_status=legal_status,
+        basis=document,
+        capacity_override_reason=capacity_override_reason,
+        idempotency_key=idempotency_key,
+    )
+    people_services.admission_record_create(
+        actor=actor, person=person, movement=movement, record=record
+    )
+    return movement
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
+    """The head or the prosecutor confirms they have seen an alarm; it stays on the lists until
+    the person is released or a new detention document covers today."""
+    require(has_capability(actor, "view_detention_alarms"))
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if locked.acknowledged_at is not None:
+        return locked
+    locked.acknowledged_at = timezone.now()
+    locked.acknowledged_by = actor
+    locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    audit_write(
+        actor=actor,
+        action=AuditEvent.Action.APPROVE,
+        verb="alarm acknowledged",
+        obj=locked,
+        person_id=locked.person_id,
+        details={"kind": locked.kind, "due_date": str(locked.due_date)},
+    )
+    return locked
+
+
 __all__ = [
+    "BasisInput",
     "MovementInput",
+    "admission_create",
+    "alert_acknowledge",
+    "basis_errors",
     "basis_record",
     "detention_extend",
     "end_of_day",

@@ -1,0 +1,78 @@
+"""Pure sentence-calculation engine (no Django): release, parole, replacement, transfer dates.
+
+Usage::
+
+    from qadam.sentences.engine import calculate, Sentence, Count, Term
+    result = calculate(sentence, as_of=date.today())
+    if result.ok: result.dates.parole.date, result.dates.parole.breakdown.steps
+    else: result.issues
+"""
+
+from .compute import calculate
+from .explain import (
+    DATE,
+    NOT_APPLICABLE,
+    NOT_ELIGIBLE,
+    Breakdown,
+    Calculation,
+    Condition,
+    DatedResult,
+    Flag,
+    Issue,
+    RuleRef,
+    SentenceDates,
+    Step,
+)
+from .model import (
+    LIFE,
+    Amnesty,
+    Behaviour,
+    BehaviourSource,
+    Count,
+    CourtChange,
+    DetentionPeriod,
+    Escape,
+    Pardon,
+    PersonFacts,
+    Recall,
+    Replacement,
+    Sentence,
+    Term,
+)
+from .rules import RuleFileError, RuleSet, default_rules, load_rules
+from .validation import validate
+
+__all__ = [
+    "DATE",
+    "LIFE",
+    "NOT_APPLICABLE",
+    "NOT_ELIGIBLE",
+    "Amnesty",
+    "Behaviour",
+    "BehaviourSource",
+    "Breakdown",
+    "Calculation",
+    "Condition",
+    "Count",
+    "CourtChange",
+    "DatedResult",
+    "DetentionPeriod",
+    "Escape",
+    "Flag",
+    "Issue",
+    "Pardon",
+    "PersonFacts",
+    "Recall",
+    "Replacement",
+    "RuleFileError",
+    "RuleRef",
+    "RuleSet",
+    "Sentence",
+    "SentenceDates",
+    "Step",
+    "Term",
+    "calculate",
+    "default_rules",
+    "load_rules",
+    "validate",
+]

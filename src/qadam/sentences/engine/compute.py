@@ -1,0 +1,1149 @@
+"""The calculation: end of sentence, parole (CC art. 72), replacement by a milder punishment
+(CC art. 73), transfer between institution types (PEC art. 96) and preferential conditions.
+
+How a calculation runs:
+
+1. ``validate`` – any issue stops the calculation (no date without a justification).
+2. The counts are combined into one term (absorption, full or partial addition).
+3. The substantive rules (CC) are taken twice when they differ: in the wording in force on the
+   offence date (the latest count's date for rules on the whole sentence, each count's own date
+   for the part 8 exclusions) and in the wording in force on the calculation date. Each date is
+   computed under both and the more favourable one applies, with the other kept in the breakdown
+   (CC arts. 5-6). Execution rules (PEC) are always those in force on the calculation date
+   (PEC art. 2).
+4. Dates are computed on a continuous "served" axis that starts on the sentence start minus the
+   credit for pre-trial detention, and then moved past the days that are not served (time at
+   large after an escape, time at liberty on a parole later revoked).
+
+Calendar conventions are in ``calendar.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from . import calendar as cal
+from .calendar import Frac, add_months_ord, fraction_days, iso, term_last_day
+from .explain import (
+    DATE,
+    NOT_APPLICABLE,
+    NOT_ELIGIBLE,
+    Breakdown,
+    Calculation,
+    Condition,
+    DatedResult,
+    Flag,
+    RuleRef,
+    SentenceDates,
+    Step,
+    StepValue,
+)
+from .model import (
+    ABSORPTION,
+    CONSECUTIVE,
+    GRAVITIES,
+    GRAVITY_RANK,
+    Amnesty,
+    CourtChange,
+    Escape,
+    Pardon,
+    Recall,
+    Replacement,
+    Sentence,
+)
+from .rules import EXCLUSION_FAMILIES, Rule, RuleSet, View, default_rules
+from .validation import validate
+
+_NEVER = date.max.toordinal()
+_ALWAYS = date.min.toordinal()
+
+DEATH_COMMUTED_GROUP = "death_commuted_to_life"
+
+
+def _ref(rule: Rule) -> RuleRef:
+    return RuleRef(rule.id, rule.citation, rule.valid_from, rule.confidence)
+
+
+def _term_text(months: int, days: int) -> str:
+    years, months = divmod(months, 12) if months >= 0 else (0, months)
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if months:
+        parts.append(f"{months} month{'s' if abs(months) != 1 else ''}")
+    if days or not parts:
+        parts.append(f"{days} day{'s' if abs(days) != 1 else ''}")
+    return " ".join(parts)
+
+
+def _frac_lt(a: Frac, b: Frac) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
+def _step(code: str, **params: StepValue) -> Step:
+    return Step(code, params)
+
+
+class _Prepared:
+    """What does not depend on the wording of the law: combined term, detention, adjustments."""
+
+    __slots__ = (
+        "adjustments",
+        "count_groups",
+        "days",
+        "detention_days",
+        "detention_steps",
+        "escape_gaps",
+        "gravity",
+        "groups",
+        "inputs",
+        "last_offence",
+        "life",
+        "months",
+        "start",
+        "term_steps",
+    )
+
+    def __init__(self, s: Sentence) -> None:
+        self.start = s.start_date.toordinal()
+        rank = max(GRAVITY_RANK[c.gravity] for c in s.counts)
+        self.gravity = GRAVITIES[rank]
+        groups: set[str] = set()
+        for c in s.counts:
+            groups.update(c.groups)
+        if s.death_sentence_commuted:
+            groups.add(DEATH_COMMUTED_GROUP)
+        self.groups = frozenset(groups)
+        self.count_groups = [(c.offence_date.toordinal(), frozenset(c.groups)) for c in s.counts]
+        self.last_offence = max(c.offence_date for c in s.counts).toordinal()
+        steps: list[Step] = []
+        for n, c in enumerate(s.counts, 1):
+            t = c.term
+            steps.append(
+                _step(
+                    "term_of_count",
+                    count=n,
+                    article=c.article + (f" part {c.part}" if c.part else ""),
+                    term="life imprisonment" if t.life else _term_text(t.total_months, t.days),
+                    gravity=c.gravity.replace("_", " "),
+                    offence_date=c.offence_date.isoformat(),
+                )
+            )
+        self.life = any(c.term.life for c in s.counts)
+        self.months = 0
+        self.days = 0
+        if self.life:
+            steps.append(_step("life_term"))
+        elif len(s.counts) == 1:
+            self.months, self.days = s.counts[0].term.total_months, s.counts[0].term.days
+        else:
+            terms = [(c.term.total_months, c.term.days) for c in s.counts]
+            # Strictest term: the one ending last from the same start.
+            strictest = max(terms, key=lambda t: term_last_day(self.start, t[0], t[1]))
+            if s.combination == ABSORPTION:
+                self.months, self.days = strictest
+                steps.append(_step("combine_absorption", term=_term_text(*strictest)))
+            elif s.combination == CONSECUTIVE:
+                self.months = sum(t[0] for t in terms)
+                self.days = sum(t[1] for t in terms)
+                steps.append(
+                    _step(
+                        "combine_consecutive",
+                        terms=" + ".join(_term_text(*t) for t in terms),
+                        term=_term_text(self.months, self.days),
+                    )
+                )
+            else:
+                # Partial addition: the strictest term plus a share of the others. A share of a
+                # month that is not whole is converted at 30 days a month and rounded down [U].
+                num, den = cal.parse_fraction(s.partial_share)
+                others = list(terms)
+                others.remove(strictest)
+                other_m = sum(t[0] for t in others)
+                other_d = sum(t[1] for t in others)
+                add_m, rem = divmod(num * other_m, den)
+                add_d = (rem * 30) // den + (num * other_d) // den
+                self.months = strictest[0] + add_m
+                self.days = strictest[1] + add_d
+                steps.append(
+                    _step(
+                        "combine_partial",
+                        strictest=_term_text(*strictest),
+                        share=s.partial_share,
+                        others=_term_text(other_m, other_d),
+                        added=_term_text(add_m, add_d),
+                        term=_term_text(self.months, self.days),
+                    )
+                )
+        self.term_steps = steps
+        dsteps: list[Step] = []
+        total = 0
+        for p in s.detention:
+            n_days = cal.days_inclusive(p.start.toordinal(), p.end.toordinal())
+            total += n_days
+            dsteps.append(
+                _step(
+                    "detention_period",
+                    start=p.start.isoformat(),
+                    end=p.end.isoformat(),
+                    days=n_days,
+                )
+            )
+        self.detention_days = total
+        self.detention_steps = dsteps
+        self.adjustments = sorted(s.adjustments, key=lambda a: a.date)
+        self.escape_gaps: list[tuple[int, int, Escape | Recall]] = [
+            (a.date_from.toordinal(), a.date_to.toordinal() - a.date_from.toordinal() + 1, a)
+            for a in self.adjustments
+            if isinstance(a, Escape)
+        ]
+        self.inputs: dict[str, StepValue] = {
+            "start_date": s.start_date.isoformat(),
+            "institution_type": s.institution_type,
+            "gravity": self.gravity,
+            "term": "life" if self.life else _term_text(self.months, self.days),
+            "detention_days": total,
+        }
+
+
+class _Eval:
+    """One evaluation of a sentence under one wording of the law."""
+
+    def __init__(
+        self,
+        s: Sentence,
+        p: _Prepared,
+        cc: View,
+        count_views: list[View],
+        pec: View,
+        as_of: int,
+        law: str,
+    ) -> None:
+        self.s = s
+        self.p = p
+        self.cc = cc
+        self.count_views = count_views
+        self.pec = pec
+        self.as_of = as_of
+        self.law = law
+        self._run()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _rule(self, view: View, family: str) -> Rule:
+        rule = view.get(family)
+        assert rule is not None, family  # validation guarantees required rules
+        return rule
+
+    def _bd(self, rules: list[Rule], steps: list[Step], served: bool = True) -> Breakdown:
+        """Breakdown; ``served`` adds the credit rules behind the served axis."""
+        used = rules + self.served_rules if served else rules
+        return Breakdown(tuple(_ref(r) for r in used), self.p.inputs, tuple(steps), self.law)
+
+    def _map(self, day: int, steps: list[Step] | None, fractions: bool = True) -> int:
+        """Move a day on the served axis past the days not served."""
+        for first, length, esc in self.gaps:
+            if day >= first:
+                after = day + length
+                if steps is not None:
+                    if isinstance(esc, Escape):
+                        steps.append(
+                            _step(
+                                "escape_not_counted",
+                                date_from=esc.date_from.isoformat(),
+                                date_to=esc.date_to.isoformat(),
+                                source=esc.source,
+                                days=length,
+                                before=iso(day),
+                                after=iso(after),
+                            )
+                        )
+                    else:
+                        steps.append(
+                            _step(
+                                "recall_liberty_not_served",
+                                date_from=iso(first),
+                                date_to=iso(first + length - 1),
+                                days=length,
+                                before=iso(day),
+                                after=iso(after),
+                            )
+                        )
+                day = after
+        return day
+
+    def _fraction_date(self, fraction: Frac, steps: list[Step]) -> int:
+        required = fraction_days(fraction, self.term_days)
+        steps.append(
+            _step(
+                "fraction_of_term",
+                fraction=cal.format_fraction(fraction),
+                term_days=self.term_days,
+                result_days=required,
+            )
+        )
+        day = self.served_start + required - 1
+        steps.append(
+            _step(
+                "served_from", result_days=required, start=iso(self.served_start), result=iso(day)
+            )
+        )
+        return self._map(day, steps)
+
+    def _after_end(
+        self, day: int, rules: list[Rule], steps: list[Step], target: str = ""
+    ) -> DatedResult | None:
+        if self.end is not None and day > self.end:
+            steps.append(_step("after_end", result=iso(day), end=iso(self.end)))
+            return DatedResult(
+                NOT_ELIGIBLE,
+                None,
+                self._bd(rules, steps),
+                reason="end_of_sentence_first",
+                target=target,
+            )
+        return None
+
+    def _category_from(self, rule: Rule, steps: list[Step]) -> tuple[int | None, str]:
+        """Earliest day the person is in one of the rule's categories (None: never)."""
+        person = self.s.person
+        best: int | None = None
+        best_name = ""
+        for cat in rule.names("categories"):
+            day: int | None = None
+            if (
+                (cat == "minor_at_offence" and person.minor_at_offence)
+                or (cat == "pregnant" and person.pregnant)
+                or (
+                    cat == "woman_with_minor_child" and person.sex == "F" and person.has_minor_child
+                )
+                or (cat == "single_father" and person.sex == "M" and person.single_father)
+                or (cat == "disability_1_2" and person.disability_group in (1, 2))
+            ):
+                day = _ALWAYS
+            elif cat in ("woman_of_age", "man_of_age") and person.birth_date is not None:
+                sex, key = ("F", "woman_age") if cat == "woman_of_age" else ("M", "man_age")
+                if person.sex == sex:
+                    age = rule.int_(key)
+                    day = cal.birthday(person.birth_date, age).toordinal()
+                    steps.append(_step("age_reached", category=cat, age=age, from_date=iso(day)))
+            if day is not None and (best is None or day < best):
+                best, best_name = day, cat
+        return best, best_name
+
+    # -- the calculation -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        s, p = self.s, self.p
+        cc = self.cc
+        # CC art. 62 part 3: credit of pre-trial detention by the institution type of the verdict.
+        credit_rule = self._rule(cc, "pretrial_credit_ratio")
+        served_rule = self._rule(cc, "pretrial_credit_counts_as_served")
+        credit_steps = list(p.detention_steps)
+        credit = 0
+        if p.detention_days:
+            ratio = credit_rule.frac(s.institution_type)
+            credit = fraction_days(ratio, p.detention_days)
+            credit_steps.append(
+                _step(
+                    "credit_ratio",
+                    days=p.detention_days,
+                    ratio=cal.format_fraction(ratio),
+                    institution_type=s.institution_type,
+                    credit_days=credit,
+                )
+            )
+        served_credit = credit
+        if credit != p.detention_days and not served_rule.flag("counts_as_served"):
+            served_credit = p.detention_days
+        self.credit = credit
+        self.credit_rules = [credit_rule] if p.detention_days else []
+        # Rules behind the served axis (fractions of the term): the ratio, and whether the
+        # multiplied credit counts as actually served [U].
+        self.served_rules = list(self.credit_rules)
+        if credit != p.detention_days:
+            self.served_rules.append(served_rule)
+        self.end_start = p.start - credit
+        self.served_start = p.start - served_credit
+        credit_steps.append(
+            _step(
+                "effective_start",
+                start=iso(p.start),
+                credit_days=credit,
+                effective_start=iso(self.end_start),
+            )
+        )
+        served_steps = list(credit_steps)
+        if served_credit != credit:
+            served_steps.append(
+                _step("credit_not_served", days=p.detention_days, credit_days=credit)
+            )
+            served_steps.append(
+                _step(
+                    "effective_start",
+                    start=iso(p.start),
+                    credit_days=served_credit,
+                    effective_start=iso(self.served_start),
+                )
+            )
+        self.credit_steps = credit_steps
+        self.served_steps = served_steps
+
+        # Adjustments in date order.
+        life = p.life
+        months, days = p.months, p.days
+        adj_steps: list[Step] = []
+        floor: int | None = None
+        fixed_end: int | None = None
+        self.recall: Recall | None = None
+        self.institution_type = s.institution_type
+        recall_red_m = recall_red_d = 0
+        for adj in p.adjustments:
+            if isinstance(adj, Amnesty | Pardon):
+                act = "Amnesty" if isinstance(adj, Amnesty) else "Pardon"
+                if isinstance(adj, Pardon) and adj.commute_to is not None:
+                    life = False
+                    months, days = adj.commute_to.total_months, adj.commute_to.days
+                    adj_steps.append(
+                        _step(
+                            "pardon_commuted",
+                            date=adj.date.isoformat(),
+                            source=adj.source,
+                            term=_term_text(months, days),
+                        )
+                    )
+                red = adj.reduce_by
+                if red.total_months or red.days:
+                    months -= red.total_months
+                    days -= red.days
+                    if self.recall is not None:
+                        recall_red_m += red.total_months
+                        recall_red_d += red.days
+                    day = adj.date.toordinal()
+                    floor = day if floor is None else max(floor, day)
+                    adj_steps.append(
+                        _step(
+                            "amnesty_reduction" if act == "Amnesty" else "pardon_reduction",
+                            date=adj.date.isoformat(),
+                            source=adj.source,
+                            reduction=_term_text(red.total_months, red.days),
+                            term=_term_text(months, days),
+                        )
+                    )
+                if adj.release:
+                    day = adj.date.toordinal()
+                    fixed_end = day if fixed_end is None else min(fixed_end, day)
+                    adj_steps.append(
+                        _step(
+                            "released_by_act", act=act, date=adj.date.isoformat(), source=adj.source
+                        )
+                    )
+            elif isinstance(adj, CourtChange):
+                if adj.new_term is not None:
+                    life = adj.new_term.life
+                    months, days = adj.new_term.total_months, adj.new_term.days
+                    adj_steps.append(
+                        _step(
+                            "court_new_term",
+                            date=adj.date.isoformat(),
+                            source=adj.source,
+                            term="life imprisonment" if life else _term_text(months, days),
+                        )
+                    )
+                if adj.new_institution_type is not None:
+                    self.institution_type = adj.new_institution_type
+                    adj_steps.append(
+                        _step(
+                            "court_new_institution",
+                            date=adj.date.isoformat(),
+                            source=adj.source,
+                            institution_type=adj.new_institution_type,
+                        )
+                    )
+            elif isinstance(adj, Replacement):
+                day = adj.date.toordinal()
+                fixed_end = day if fixed_end is None else min(fixed_end, day)
+                adj_steps.append(
+                    _step(
+                        "replaced_by_milder",
+                        date=adj.date.isoformat(),
+                        source=adj.source,
+                        punishment=adj.milder_punishment or "a milder punishment",
+                    )
+                )
+            elif isinstance(adj, Recall):
+                self.recall = adj
+        self.life = life
+        self.months, self.days = months, days
+        self.adj_steps = adj_steps
+
+        # Days not served: escapes, and the time at liberty on a revoked parole.
+        gaps: list[tuple[int, int, Escape | Recall]] = list(p.escape_gaps)
+        recall = self.recall
+        if recall is not None:
+            first = recall.released_on.toordinal() + 1
+            length = recall.date.toordinal() - first
+            if length > 0:
+                gaps.append((first, length, recall))
+            gaps.sort(key=lambda g: g[0])
+        self.gaps = gaps
+
+        # End of sentence.
+        end_steps = p.term_steps + self.credit_steps + adj_steps
+        self.term_days = 0
+        end: int | None
+        if life:
+            end = None
+        else:
+            last = term_last_day(self.end_start, months, days)
+            self.term_days = last - self.end_start + 1
+            if recall is not None and recall.days_to_serve is not None:
+                base = recall.date.toordinal()
+                end_v = (
+                    add_months_ord(base, -recall_red_m) + recall.days_to_serve - recall_red_d - 1
+                )
+                end_steps.append(
+                    _step(
+                        "recall",
+                        released_on=recall.released_on.isoformat(),
+                        recalled_on=recall.date.isoformat(),
+                        source=recall.source,
+                        days=recall.days_to_serve,
+                        last_day=iso(end_v),
+                    )
+                )
+                end = end_v
+                for first, length, esc in p.escape_gaps:
+                    if first > base and end >= first:
+                        end += length
+                        end_steps.append(
+                            _step(
+                                "escape_not_counted",
+                                date_from=iso(first),
+                                date_to=iso(first + length - 1),
+                                source=esc.source,
+                                days=length,
+                                before=iso(end - length),
+                                after=iso(end),
+                            )
+                        )
+            else:
+                end_steps.append(
+                    _step(
+                        "term_end",
+                        term=_term_text(months, days),
+                        start=iso(self.end_start),
+                        last_day=iso(last),
+                    )
+                )
+                end = self._map(last, end_steps)
+            if floor is not None and end < floor:
+                end_steps.append(
+                    _step("release_not_before_act", computed=iso(end), date=iso(floor))
+                )
+                end = floor
+        if fixed_end is not None and (end is None or fixed_end < end):
+            end = fixed_end
+        self.end = end
+        end_rules = list(self.credit_rules)
+        if end is None:
+            self.end_result = DatedResult(
+                NOT_APPLICABLE,
+                None,
+                self._bd(end_rules, end_steps, served=False),
+                reason="life_imprisonment",
+            )
+        else:
+            self.end_result = DatedResult(
+                DATE, date.fromordinal(end), self._bd(end_rules, end_steps, served=False)
+            )
+        self.parole = self._parole()
+        self.mandatory = self._mandatory()
+        self.replacement = self._replacement()
+        self.transfers = self._transfers()
+        self.preferential = self._preferential()
+
+    # -- CC art. 72: parole --------------------------------------------------------------------
+
+    def _exclusions(self, steps: list[Step], rules: list[Rule]) -> tuple[Rule | None, int, bool]:
+        """Part 8 exclusions: (blocking rule or None, day from which lifted, general fraction)."""
+        p, s = self.p, self.s
+        lifted_from = _ALWAYS
+        general_only = False
+        seen: set[tuple[str, str]] = set()
+        checks: list[tuple[View, frozenset[str]]] = [
+            (view, groups)
+            for view, (_, groups) in zip(self.count_views, p.count_groups, strict=True)
+        ]
+        if s.death_sentence_commuted:
+            checks.append((self.cc, frozenset({DEATH_COMMUTED_GROUP})))
+        for view, groups in checks:
+            if not groups:
+                continue
+            for fam in EXCLUSION_FAMILIES:
+                rule = view.get(fam)
+                if rule is None or not rule.flag("active"):
+                    continue
+                hit = groups.intersection(rule.names("groups"))
+                if not hit:
+                    continue
+                group = min(hit)
+                if (fam, group) in seen:
+                    continue
+                seen.add((fam, group))
+                rules.append(rule)
+                if rule.flag("except_minor_offender") and s.person.minor_at_offence:
+                    steps.append(
+                        _step(
+                            "exclusion_lifted",
+                            group=group,
+                            exception="offence committed as a minor",
+                        )
+                    )
+                elif rule.flag("except_cooperation") and s.cooperation_agreement:
+                    steps.append(
+                        _step(
+                            "exclusion_lifted",
+                            group=group,
+                            exception="procedural cooperation agreement fulfilled",
+                        )
+                    )
+                elif (
+                    rule.flag("except_counter_terrorism_assistance") and s.assists_counter_terrorism
+                ):
+                    steps.append(
+                        _step(
+                            "exclusion_lifted",
+                            group=group,
+                            exception="actively assists in preventing or solving terrorist or extremist crimes",
+                        )
+                    )
+                else:
+                    from_day: int | None = None
+                    name = ""
+                    if rule.flag("except_vulnerable"):
+                        vulnerable = self._rule(view, "parole_vulnerable_categories")
+                        from_day, name = self._category_from(vulnerable, steps)
+                        if from_day is not None:
+                            rules.append(vulnerable)
+                    if from_day is None:
+                        steps.append(_step("exclusion", group=group, citation=rule.citation))
+                        return rule, lifted_from, general_only
+                    if from_day == _ALWAYS:
+                        steps.append(
+                            _step(
+                                "exclusion_lifted",
+                                group=group,
+                                exception=f"vulnerable category {name}",
+                            )
+                        )
+                    else:
+                        steps.append(
+                            _step(
+                                "exclusion_lifted_from",
+                                group=group,
+                                from_date=iso(from_day),
+                                exception=f"vulnerable category {name}",
+                            )
+                        )
+                    lifted_from = max(lifted_from, from_day)
+                if rule.flag("exception_uses_general_fraction"):
+                    general_only = True
+        return None, lifted_from, general_only
+
+    def _parole(self) -> DatedResult:
+        p, s, cc = self.p, self.s, self.cc
+        steps = list(self.served_steps)
+        rules: list[Rule] = []
+        if self.recall is not None:
+            after = self._rule(cc, "parole_after_recall")
+            if not after.flag("allowed"):
+                rules.append(after)
+                steps.append(
+                    _step(
+                        "not_applicable",
+                        reason="Parole was revoked on this sentence; a new parole is not provided for (configuration).",
+                    )
+                )
+                return DatedResult(
+                    NOT_ELIGIBLE, None, self._bd(rules, steps), reason="after_recall"
+                )
+        if not self.life and p.gravity == "misdemeanour":
+            steps.append(
+                _step(
+                    "not_applicable",
+                    reason="Parole applies to imprisonment for crimes, not to criminal misdemeanours.",
+                )
+            )
+            return DatedResult(NOT_APPLICABLE, None, self._bd(rules, steps), reason="misdemeanour")
+        blocking, lifted_from, general_only = self._exclusions(steps, rules)
+        if blocking is not None:
+            rules.insert(0, blocking)
+            return DatedResult(
+                NOT_ELIGIBLE,
+                None,
+                self._bd(rules, steps),
+                reason="part8_exclusion",
+                reason_params={"rule_id": blocking.id, "citation": blocking.citation},
+            )
+        if self.life:
+            life_rule = self._rule(cc, "parole_life")
+            years = life_rule.int_("cooperation_years" if s.cooperation_agreement else "years")
+            day = term_last_day(self.served_start, 12 * years, 0)
+            steps.append(
+                _step(
+                    "life_years_served", years=years, start=iso(self.served_start), result=iso(day)
+                )
+            )
+            day = self._map(day, steps)
+            rules.insert(0, life_rule)
+        else:
+            g = p.gravity
+            general_rule = self._rule(cc, "parole_fraction_general")
+            pref_rule = self._rule(cc, "parole_fraction_preferential")
+            general = general_rule.frac(g)
+            pref = pref_rule.frac(g)
+            basis_rules = [general_rule]
+            basis = "general rule"
+            against = cc.get("parole_fraction_against_life")
+            if (
+                g == "especially_grave"
+                and against is not None
+                and p.groups.intersection(against.names("groups"))
+            ):
+                general, pref = against.frac("general"), against.frac("preferential")
+                basis_rules = [against]
+                basis = "especially grave, encroaching on life"
+            coop = cc.get("parole_fraction_cooperation")
+            if s.cooperation_agreement and g == "grave" and coop is not None:
+                if _frac_lt(coop.frac("grave"), general):
+                    general = coop.frac("grave")
+                    basis_rules = [coop]
+                    basis = "cooperation agreement fulfilled"
+                if _frac_lt(coop.frac("grave"), pref):
+                    pref = coop.frac("grave")
+            revoked = cc.get("parole_fraction_after_revoked")
+            if s.earlier_parole_revoked and revoked is not None:
+                if _frac_lt(general, revoked.frac(g)):
+                    general = revoked.frac(g)
+                    basis_rules = [revoked]
+                    basis = "earlier parole revoked"
+                if _frac_lt(pref, revoked.frac(g)):
+                    pref = revoked.frac(g)
+            minimum_rule = self._rule(cc, "parole_minimum_served")
+            min_months = minimum_rule.int_("months")
+            min_day = term_last_day(self.served_start, min_months, 0)
+            steps.append(
+                _step(
+                    "fraction_chosen",
+                    fraction=cal.format_fraction(general),
+                    gravity=g.replace("_", " "),
+                    basis=basis,
+                )
+            )
+            general_day = self._fraction_date(general, steps)
+            steps.append(
+                _step(
+                    "minimum_served",
+                    months=min_months,
+                    start=iso(self.served_start),
+                    result=iso(min_day),
+                )
+            )
+            min_day = self._map(min_day, steps)
+            day = max(general_day, min_day)
+            steps.append(_step("later_of", a=iso(general_day), b=iso(min_day), result=iso(day)))
+            rules[:0] = [*basis_rules, minimum_rule]
+            if not general_only:
+                cat_rule = self._rule(cc, "parole_preferential_categories")
+                pref_from, name = self._category_from(cat_rule, steps)
+                if pref_from is not None and _frac_lt(pref, general):
+                    steps.append(
+                        _step(
+                            "preferential_category",
+                            category=name,
+                            from_date="the start" if pref_from == _ALWAYS else iso(pref_from),
+                        )
+                    )
+                    steps.append(
+                        _step(
+                            "fraction_chosen",
+                            fraction=cal.format_fraction(pref),
+                            gravity=g.replace("_", " "),
+                            basis="preferential category, CC art. 72 part 4",
+                        )
+                    )
+                    pref_day = self._fraction_date(pref, steps)
+                    later = max(pref_day, min_day, pref_from)
+                    steps.append(
+                        _step(
+                            "later_of",
+                            a=iso(max(pref_day, pref_from)),
+                            b=iso(min_day),
+                            result=iso(later),
+                        )
+                    )
+                    if later < day:
+                        steps.append(
+                            _step("earlier_of", a=iso(day), b=iso(later), result=iso(later))
+                        )
+                        day = later
+                        rules[:0] = [pref_rule, cat_rule]
+        if lifted_from > day:
+            steps.append(_step("later_of", a=iso(day), b=iso(lifted_from), result=iso(lifted_from)))
+            day = lifted_from
+        late = self._after_end(day, rules, steps)
+        if late is not None:
+            return late
+        return DatedResult(DATE, date.fromordinal(day), self._bd(rules, steps))
+
+    def _mandatory(self) -> Flag:
+        rule = self.cc.get("mandatory_parole")
+        b = self.s.behaviour
+        steps: list[Step] = []
+        if rule is None or not rule.flag("active") or self.parole.status != DATE:
+            return Flag(False, self._bd([rule] if rule else [], steps, served=False))
+        steps.append(
+            _step(
+                "mandatory_check",
+                damage_compensated=b.damage_compensated,
+                malicious_violator=b.malicious_violator,
+            )
+        )
+        value = (b.damage_compensated or not rule.flag("requires_damage_compensated")) and (
+            not b.malicious_violator or not rule.flag("requires_no_malicious_violation")
+        )
+        return Flag(value, self._bd([rule], steps, served=False))
+
+    # -- CC art. 73: replacement by a milder punishment ----------------------------------------
+
+    def _replacement(self) -> DatedResult:
+        p = self.p
+        steps = list(self.served_steps)
+        if self.life:
+            steps.append(
+                _step(
+                    "not_applicable",
+                    reason="Replacement by a milder punishment is not provided for life imprisonment.",
+                )
+            )
+            return DatedResult(
+                NOT_APPLICABLE, None, self._bd([], steps), reason="life_imprisonment"
+            )
+        if p.gravity == "misdemeanour":
+            steps.append(
+                _step("not_applicable", reason="Replacement applies to imprisonment for crimes.")
+            )
+            return DatedResult(NOT_APPLICABLE, None, self._bd([], steps), reason="misdemeanour")
+        if p.gravity == "especially_grave":
+            rule = self.cc.get("replacement_fraction_especially_grave")
+            if rule is None:
+                steps.append(
+                    _step(
+                        "not_applicable",
+                        reason="No rule in force allows replacement for an especially grave crime.",
+                    )
+                )
+                return DatedResult(NOT_ELIGIBLE, None, self._bd([], steps), reason="no_rule")
+            fraction = rule.frac("especially_grave")
+        else:
+            rule = self._rule(self.cc, "replacement_fraction")
+            fraction = rule.frac(p.gravity)
+        steps.append(
+            _step(
+                "fraction_chosen",
+                fraction=cal.format_fraction(fraction),
+                gravity=p.gravity.replace("_", " "),
+                basis="CC art. 73 part 2",
+            )
+        )
+        day = self._fraction_date(fraction, steps)
+        rules = [rule]
+        return self._after_end(day, rules, steps) or DatedResult(
+            DATE, date.fromordinal(day), self._bd(rules, steps)
+        )
+
+    # -- PEC art. 96: change of institution type ----------------------------------------------
+
+    def _transfers(self) -> tuple[DatedResult, ...]:
+        p, s, pec = self.p, self.s, self.pec
+        itype = self.institution_type
+        b = s.behaviour
+        full = self._rule(pec, "transfer_from_full")
+        to_min = self._rule(pec, "transfer_to_minimum")
+        if itype == "FULL":
+            targets = full.names("targets")
+            conds: tuple[Condition, ...] = (
+                Condition(
+                    "behaviour_degree",
+                    b.positive_degree >= full.int_("min_behaviour_degree"),
+                    {"required": full.int_("min_behaviour_degree"), "actual": b.positive_degree},
+                ),
+            )
+            steps = list(self.served_steps) + self.adj_steps
+            if self.life:
+                steps.append(
+                    _step(
+                        "not_applicable",
+                        reason="A fraction of life imprisonment cannot be computed.",
+                    )
+                )
+                return tuple(
+                    DatedResult(
+                        NOT_APPLICABLE,
+                        None,
+                        self._bd([full], steps),
+                        reason="life_imprisonment",
+                        target=t,
+                    )
+                    for t in targets
+                )
+            steps.append(
+                _step(
+                    "transfer_target",
+                    from_type="FULL",
+                    targets=", ".join(targets),
+                    fraction=full.describe("fraction"),
+                )
+            )
+            day = self._fraction_date(full.frac("fraction"), steps)
+            late = self._after_end(day, [full], steps)
+            return tuple(
+                replace(late, target=t)
+                if late
+                else DatedResult(
+                    DATE, date.fromordinal(day), self._bd([full], steps), target=t, conditions=conds
+                )
+                for t in targets
+            )
+        if itype not in to_min.names("from_types"):
+            return ()
+        steps = list(self.served_steps) + self.adj_steps
+        rules = [to_min]
+        conds = (
+            Condition(
+                "conditions_of_serving",
+                b.conditions in to_min.names("conditions"),
+                {"required": ", ".join(to_min.names("conditions")), "actual": b.conditions},
+            ),
+            Condition(
+                "behaviour_degree",
+                b.positive_degree >= to_min.int_("min_behaviour_degree"),
+                {"required": to_min.int_("min_behaviour_degree"), "actual": b.positive_degree},
+            ),
+        )
+        if self.life:
+            steps.append(
+                _step(
+                    "not_applicable", reason="A fraction of life imprisonment cannot be computed."
+                )
+            )
+            return (
+                DatedResult(
+                    NOT_APPLICABLE,
+                    None,
+                    self._bd(rules, steps),
+                    reason="life_imprisonment",
+                    target="MIN",
+                ),
+            )
+        excl = pec.get("transfer_to_minimum_exclusions")
+        if excl is not None:
+            reason = ""
+            hit = sorted(p.groups.intersection(excl.names("groups")))
+            unless = sorted(p.groups.intersection(excl.names("groups_unless_compensated")))
+            if p.gravity in excl.names("gravities"):
+                reason = f"{p.gravity.replace('_', ' ')} crime"
+            elif hit:
+                reason = hit[0]
+            elif unless and not b.damage_compensated:
+                reason = f"{unless[0]} without compensation of damage"
+            if reason:
+                steps.append(
+                    _step(
+                        "not_applicable",
+                        reason=f"Transfer to minimum security is excluded: {reason} ({excl.citation}).",
+                    )
+                )
+                return (
+                    DatedResult(
+                        NOT_ELIGIBLE,
+                        None,
+                        self._bd([excl, to_min], steps),
+                        reason="transfer_excluded",
+                        reason_params={"exclusion": reason},
+                        target="MIN",
+                    ),
+                )
+        if p.gravity == "misdemeanour":
+            return ()
+        if s.earlier_parole_revoked:
+            fraction = to_min.frac("reoffended")
+            basis = "earlier early release, reoffended"
+        else:
+            fraction = to_min.frac(p.gravity)
+            basis = "PEC art. 96"
+        steps.append(
+            _step(
+                "transfer_target",
+                from_type=itype,
+                targets="MIN",
+                fraction=cal.format_fraction(fraction),
+            )
+        )
+        steps.append(
+            _step(
+                "fraction_chosen",
+                fraction=cal.format_fraction(fraction),
+                gravity=p.gravity,
+                basis=basis,
+            )
+        )
+        day = self._fraction_date(fraction, steps)
+        late = self._after_end(day, rules, steps, target="MIN")
+        if late is not None:
+            return (late,)
+        return (
+            DatedResult(
+                DATE, date.fromordinal(day), self._bd(rules, steps), target="MIN", conditions=conds
+            ),
+        )
+
+    # -- PEC: preferential conditions one year before release ---------------------------------
+
+    def _preferential(self) -> DatedResult:
+        rule = self._rule(self.pec, "preferential_conditions")
+        steps: list[Step] = []
+        if self.end is None:
+            steps.append(
+                _step(
+                    "not_applicable",
+                    reason="Life imprisonment has no date of release to count back from.",
+                )
+            )
+            return DatedResult(
+                NOT_APPLICABLE,
+                None,
+                self._bd([rule], steps, served=False),
+                reason="life_imprisonment",
+            )
+        months = rule.int_("months_before_release")
+        # The last `months` months of the term begin on the day that is `months` calendar months
+        # before the day after the last day.
+        day = add_months_ord(self.end + 1, -months)
+        steps.append(_step("one_year_before", months=months, end=iso(self.end), result=iso(day)))
+        if day < self.p.start:
+            day = self.p.start
+            steps.append(_step("not_before_start", start=iso(day)))
+        b = self.s.behaviour
+        since = b.conditions_since
+        need = rule.int_("min_months_in_conditions")
+        long_enough = since is not None and add_months_ord(since.toordinal(), need) <= self.as_of
+        conds = (
+            Condition(
+                "behaviour_degree",
+                b.positive_degree >= rule.int_("min_behaviour_degree"),
+                {"required": rule.int_("min_behaviour_degree"), "actual": b.positive_degree},
+            ),
+            Condition(
+                "conditions_of_serving",
+                b.conditions in rule.names("from_conditions") and long_enough,
+                {
+                    "required": ", ".join(rule.names("from_conditions")),
+                    "actual": b.conditions,
+                    "months": need,
+                    "since": since.isoformat() if since else None,
+                },
+            ),
+        )
+        return DatedResult(
+            DATE,
+            date.fromordinal(day),
+            self._bd([rule, *self.credit_rules], steps, served=False),
+            conditions=conds,
+        )
+
+
+# -- choosing the more favourable law (CC arts. 5-6) ---------------------------------------------
+
+
+def _better(a: DatedResult, b: DatedResult) -> bool:
+    """True when ``b`` is more favourable to the person than ``a``."""
+    if b.status == DATE and a.status != DATE:
+        return True
+    if b.status == DATE and a.status == DATE:
+        assert a.date is not None
+        assert b.date is not None
+        return b.date < a.date
+    return False
+
+
+def _describe(r: DatedResult) -> str:
+    return r.date.isoformat() if r.date is not None else r.reason.replace("_", " ")
+
+
+def _pick(offence: DatedResult, later: DatedResult) -> DatedResult:
+    chosen, other = (later, offence) if _better(offence, later) else (offence, later)
+    step = _step(
+        "more_favourable_law",
+        offence_law=_describe(offence),
+        later_law=_describe(later),
+        chosen="later law" if chosen is later else "law at the time of the offence",
+    )
+    bd = chosen.breakdown
+    return replace(
+        chosen,
+        breakdown=replace(bd, steps=(*bd.steps, step), alternative=other),
+    )
+
+
+def _merge(offence: _Eval, later: _Eval) -> SentenceDates:
+    transfers = []
+    by_target = {t.target: t for t in later.transfers}
+    for t in offence.transfers:
+        other = by_target.pop(t.target, None)
+        transfers.append(t if other is None else _pick(t, other))
+    transfers.extend(by_target.values())
+    mandatory = (
+        later.mandatory
+        if later.mandatory.value and not offence.mandatory.value
+        else offence.mandatory
+    )
+    return SentenceDates(
+        end_of_sentence=_pick(offence.end_result, later.end_result),
+        parole=_pick(offence.parole, later.parole),
+        mandatory_parole_candidate=mandatory,
+        replacement_by_milder=_pick(offence.replacement, later.replacement),
+        transfers=tuple(transfers),
+        preferential_conditions=_pick(offence.preferential, later.preferential),
+    )
+
+
+def calculate(sentence: Sentence, *, as_of: date, rules: RuleSet | None = None) -> Calculation:
+    """Compute every date of ``sentence`` as known on ``as_of``, or the issues that stop it."""
+    ruleset = rules if rules is not None else default_rules()
+    issues = validate(sentence, ruleset, as_of)
+    if issues:
+        return Calculation(None, tuple(issues))
+    p = _Prepared(sentence)
+    today = as_of.toordinal()
+    now = ruleset.at(today)
+    at_offence = ruleset.at(p.last_offence)
+    count_views = [ruleset.at(day) for day, _ in p.count_groups]
+    same = [now] * len(count_views)
+    relevant = ruleset.relevant_cc(p.groups)
+    if at_offence.same_law(now, relevant) and all(v.same_law(now, relevant) for v in count_views):
+        only = _Eval(sentence, p, now, same, now, today, "single")
+        dates = SentenceDates(
+            only.end_result,
+            only.parole,
+            only.mandatory,
+            only.replacement,
+            only.transfers,
+            only.preferential,
+        )
+        return Calculation(dates)
+    later = _Eval(sentence, p, now, same, now, today, "later")
+    offence = _Eval(sentence, p, at_offence, count_views, now, today, "offence")
+    return Calculation(_merge(offence, later))

@@ -54,6 +54,10 @@ CAPABILITIES: dict[str, str] = {
     "manage_users": "Manage staff accounts and roles",
     "view_aggregates": "See national aggregate statistics",
     "use_api": "Use the machine API",
+    "assess_person": "Assess a person's risks and needs",
+    "manage_plan": "Build and change resocialisation plans",
+    "countersign_plan": "Countersign a version of a resocialisation plan",
+    "view_plan": "See resocialisation plans in scope",
 }
 
 # Role → capabilities. Health, complaint and oversight tiers are held by their own roles only.
@@ -68,14 +72,33 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
             "view_population",
             "export_lists",
             "use_api",
+            "view_plan",
         }
     ),
     Role.REGIME: frozenset(
-        {"view_person", "search_person", "record_movement", "view_population", "export_lists"}
+        {
+            "view_person",
+            "search_person",
+            "record_movement",
+            "view_population",
+            "export_lists",
+            "view_plan",
+        }
     ),
-    Role.PSYCHOLOGIST: frozenset({"view_person", "search_person", "export_lists"}),
+    Role.PSYCHOLOGIST: frozenset(
+        {
+            "view_person",
+            "search_person",
+            "export_lists",
+            "assess_person",
+            "manage_plan",
+            "view_plan",
+        }
+    ),
     Role.MEDICAL: frozenset({"view_person", "search_person", "view_health_tier"}),
-    Role.PROBATION: frozenset({"view_person", "search_person", "export_lists"}),
+    Role.PROBATION: frozenset(
+        {"view_person", "search_person", "export_lists", "manage_plan", "view_plan"}
+    ),
     Role.EM_OPERATOR: frozenset({"view_person", "search_person"}),
     Role.HEAD: frozenset(
         {
@@ -89,6 +112,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
             "view_detention_alarms",
             "export_lists",
             "use_api",
+            "countersign_plan",
+            "view_plan",
         }
     ),
     Role.ANALYST: frozenset({"view_population", "view_aggregates", "export_lists"}),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("qadam.core.urls")),
     path("people/", include("qadam.people.urls")),
     path("custody/", include("qadam.custody.urls")),
+    path("plans/", include("qadam.plans.urls")),
 ]
 
 handler403 = "qadam.core.views.error_403"

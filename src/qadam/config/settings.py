@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "qadam.people",
     "qadam.custody",
     "qadam.demo",
+    "qadam.plans",
 ]
 
 MIDDLEWARE = [

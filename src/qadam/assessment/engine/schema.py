@@ -264,8 +264,13 @@ def _option(
     for key, bound in (("min", minimum), ("max", maximum)):
         if bound is not None:
             _number(bound, f"{where}.{key}", problems)
-    both = minimum is not None and maximum is not None and _is_num(minimum) and _is_num(maximum)
-    if both and not minimum < maximum:
+    if (
+        minimum is not None
+        and maximum is not None
+        and _is_num(minimum)
+        and _is_num(maximum)
+        and not float(minimum) < float(maximum)
+    ):
         problems.add(where, f"min {minimum} must be below max {maximum}")
     missing = raw.get("missing", False)
     other = raw.get("other", False)

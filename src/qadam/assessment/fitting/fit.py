@@ -1,0 +1,550 @@
+"""Fitting instruments on outcomes: an unrestricted logistic model and an integer-point instrument.
+
+Both come out as instruments in the format of `instruments/*.toml`, so that the same validation,
+scoring and report serve either:
+
+- the **unrestricted** model: every input, one-hot by level (missing values a level of their own,
+  rare levels merged), L2-penalised logistic regression with the penalty chosen by 5-fold
+  cross-validation on the training rows, then recalibrated (intercept and slope) on the
+  cross-validated linear predictor; written with real-valued weights (`points_kind = "weights"`).
+- the **integer-point** instrument: at most `max_items` inputs chosen by forward stepwise selection
+  (Rao score test, AIC: each step adds the input that most improves the likelihood for its degrees
+  of freedom), refitted, coefficients scaled to whole points (the smallest scale whose rounding
+  costs under 0.0002 Brier on the training rows), and points → probability recalibrated by a
+  logistic fit of the outcome on the total.
+
+Only training rows are used here; the test rows are for `validate`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from ..engine.batch import MISSING, encode_column
+from ..engine.schema import Band, Calibration, Instrument, Item, Option, Texts
+from .data import Dataset
+from .mapping import ColumnMapping, InputColumn
+
+MIN_LEVEL_ROWS = 30
+NUMERIC_BINS = 5
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+POINT_SCALES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20)
+ROUNDING_TOLERANCE = 0.0002
+BAND_CODES = ("low", "medium", "high", "very_high", "highest")
+BAND_NAMES = {
+    "low": Texts("Төмен", "Низкий", "Low"),
+    "medium": Texts("Орташа", "Средний", "Medium"),
+    "high": Texts("Жоғары", "Высокий", "High"),
+    "very_high": Texts("Өте жоғары", "Очень высокий", "Very high"),
+    "highest": Texts("Ең жоғары", "Наивысший", "Highest"),
+}
+Float = npt.NDArray[np.float64]
+
+
+class FitError(ValueError):
+    """The data cannot support the fit asked for; the message says why."""
+
+
+@dataclass(frozen=True)
+class FitResult:
+    unrestricted: Instrument
+    points: Instrument
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# --- candidate items: one per input, options = levels seen in training ---------------------------
+
+
+def _missing_texts() -> Texts:
+    return Texts("Көрсетілмеген", "Не указано", "Not recorded")
+
+
+def _other_texts() -> Texts:
+    return Texts("Басқа мәндер", "Прочие значения", "Other values")
+
+
+def _value_texts(spec: InputColumn, values: Sequence[str]) -> Texts:
+    if len(values) == 1 and values[0] in spec.value_labels:
+        return spec.value_labels[values[0]]
+    if all(v in spec.value_labels for v in values):
+        labels = [spec.value_labels[v] for v in values]
+        return Texts(*("; ".join(getattr(t, lang) for t in labels) for lang in ("kk", "ru", "en")))
+    joined = ", ".join(values)
+    return Texts(joined, joined, joined)
+
+
+def _range_texts(low: float | None, high: float | None) -> Texts:
+    def f(x: float) -> str:
+        return f"{x:g}"
+
+    if low is None and high is not None:
+        return Texts(f"{f(high)}-ден кем", f"менее {f(high)}", f"under {f(high)}")
+    if high is None and low is not None:
+        return Texts(f"{f(low)} және одан көп", f"{f(low)} и более", f"{f(low)} or more")
+    assert low is not None and high is not None
+    return Texts(f"{f(low)}–{f(high)}", f"{f(low)}–{f(high)}", f"{f(low)} to under {f(high)}")
+
+
+def _ordinal_groups(levels: list[tuple[float, str, int]]) -> list[list[tuple[float, str, int]]]:
+    """Adjacent levels merged until each group has MIN_LEVEL_ROWS rows."""
+    groups: list[list[tuple[float, str, int]]] = []
+    current: list[tuple[float, str, int]] = []
+    for level in levels:
+        current.append(level)
+        if sum(c for _, _, c in current) >= MIN_LEVEL_ROWS:
+            groups.append(current)
+            current = []
+    if current:
+        if groups:
+            groups[-1].extend(current)
+        else:
+            groups.append(current)
+    return groups
+
+
+def _code(text: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "_.-" else "_" for ch in text).strip("_")
+    return cleaned if cleaned and cleaned[0].isalnum() else f"v{cleaned}"
+
+
+def candidate_item(spec: InputColumn, values: npt.NDArray[np.str_]) -> Item:
+    """An item for one input, with zero points, whose options cover the training values."""
+    present = values[values != MISSING]
+    uniques, counts = np.unique(present, return_counts=True)
+    options: list[Option] = []
+    numeric_levels: list[tuple[float, str, int]] | None = None
+    if spec.type in {"ordinal", "numeric"}:
+        try:
+            numeric_levels = sorted(
+                (float(u), str(u), int(c)) for u, c in zip(uniques, counts, strict=True)
+            )
+        except ValueError:
+            numeric_levels = None
+    if spec.type == "numeric" and numeric_levels is not None and len(numeric_levels) > 12:
+        numbers = present.astype(np.float64)
+        edges = np.unique(np.quantile(numbers, np.linspace(0, 1, NUMERIC_BINS + 1))[1:-1])
+        bounds = [None, *(float(e) for e in edges), None]
+        for low, high in zip(bounds[:-1], bounds[1:], strict=True):
+            code = _code(
+                f"{'min' if low is None else f'{low:g}'}_{'max' if high is None else f'{high:g}'}"
+            )
+            options.append(
+                Option(code=code, points=0, text=_range_texts(low, high), minimum=low, maximum=high)
+            )
+    elif numeric_levels is not None:
+        groups = _ordinal_groups(numeric_levels)
+        for index, group in enumerate(groups):
+            low = None if index == 0 else (groups[index - 1][-1][0] + group[0][0]) / 2
+            high = (
+                None if index == len(groups) - 1 else (group[-1][0] + groups[index + 1][0][0]) / 2
+            )
+            raw = [r for _, r, _ in group]
+            if len(raw) == 1 and index not in (0, len(groups) - 1):
+                code, text = raw[0], _value_texts(spec, raw)
+            elif index == len(groups) - 1 and len(groups) > 1:
+                code = f"{raw[0]}_plus" if len(raw) > 1 else raw[0]
+                text = _range_texts(group[0][0], None) if len(raw) > 1 else _value_texts(spec, raw)
+            else:
+                code = raw[0] if len(raw) == 1 else f"{raw[0]}_{raw[-1]}"
+                text = _value_texts(spec, raw)
+            options.append(Option(code=_code(code), points=0, text=text, minimum=low, maximum=high))
+    else:
+        common = [str(u) for u, c in zip(uniques, counts, strict=True) if c >= MIN_LEVEL_ROWS]
+        rare = [str(u) for u, c in zip(uniques, counts, strict=True) if c < MIN_LEVEL_ROWS]
+        for value in common:
+            options.append(
+                Option(
+                    code=_code(value), points=0, text=_value_texts(spec, [value]), values=(value,)
+                )
+            )
+        if rare:
+            options.append(
+                Option(code="other", points=0, text=_other_texts(), values=tuple(rare), other=True)
+            )
+    if (values == MISSING).any():
+        options.append(Option(code="missing", points=0, text=_missing_texts(), missing=True))
+    if len(options) < 2:
+        options.append(Option(code="other", points=0, text=_other_texts(), other=True))
+    return Item(
+        code=_code(spec.column.lower()),
+        layer=spec.layer,
+        source=spec.column,
+        text=spec.texts(),
+        options=tuple(options),
+        need_area=spec.need_area,
+    )
+
+
+def _one_hot(codes: npt.NDArray[np.intp], width: int) -> Float:
+    block = np.zeros((len(codes), width), dtype=np.float64)
+    block[np.arange(len(codes)), codes] = 1.0
+    return block
+
+
+# --- small fitting helpers ---------------------------------------------------------------------
+
+
+def _logistic(C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, solver="newton-cholesky", max_iter=100, tol=1e-7)
+
+
+def _sigmoid(z: Float) -> Float:
+    return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
+
+
+def _recalibrate(z: Float, y: npt.NDArray[np.int8]) -> tuple[float, float]:
+    """Intercept and slope of the logistic regression of y on z (nearly unpenalised)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LogisticRegression(C=1e6, solver="newton-cholesky", tol=1e-8).fit(z[:, None], y)
+    return float(model.intercept_[0]), float(model.coef_[0, 0])
+
+
+def _brier(p: Float, y: npt.NDArray[np.int8]) -> float:
+    return float(np.mean((p - y) ** 2))
+
+
+def _log_loss(p: Float, y: npt.NDArray[np.int8]) -> float:
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def _cv_folds(y: npt.NDArray[np.int8], sex: npt.NDArray[np.str_]) -> list[tuple[Any, Any]]:
+    strata = y.astype(np.int64) * 2 + (sex == "female")
+    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=20260101)
+    return list(splitter.split(np.zeros(len(y)), strata))
+
+
+# --- the unrestricted model --------------------------------------------------------------------
+
+
+def _fit_unrestricted(
+    items: list[Item], blocks: list[Float], y: npt.NDArray[np.int8], sex: npt.NDArray[np.str_]
+) -> tuple[list[Float], float, float, float, dict[str, Any]]:
+    design = np.hstack(blocks)
+    folds = _cv_folds(y, sex)
+    best: tuple[float, float, Float] | None = None
+    cv_scores = {}
+    for C in C_GRID:
+        z = np.zeros(len(y))
+        for train, held in folds:
+            model = _logistic(C).fit(design[train], y[train])
+            z[held] = model.decision_function(design[held])
+        score = _log_loss(_sigmoid(z), y)
+        cv_scores[str(C)] = round(score, 6)
+        if best is None or score < best[0]:
+            best = (score, C, z)
+    assert best is not None
+    _, C, z_oof = best
+    a, b = _recalibrate(z_oof, y)
+    model = _logistic(C).fit(design, y)
+    coefficients = model.coef_[0]
+    weights: list[Float] = []
+    start = 0
+    for block in blocks:
+        weights.append(coefficients[start : start + block.shape[1]].copy())
+        start += block.shape[1]
+    return weights, float(model.intercept_[0]), a, b, {"C": C, "cv_log_loss": cv_scores}
+
+
+# --- the integer-point instrument ----------------------------------------------------------------
+
+
+def _reference_dropped(block: Float) -> Float:
+    keep = np.ones(block.shape[1], dtype=bool)
+    keep[int(np.argmax(block.sum(axis=0)))] = False
+    return block[:, keep]
+
+
+def stepwise_select(blocks: list[Float], y: npt.NDArray[np.int8], max_items: int) -> list[int]:
+    """Forward selection by the Rao score test with an AIC penalty; indices into `blocks`."""
+    reduced = [_reference_dropped(b) for b in blocks]
+    rows = len(y)
+    selected: list[int] = []
+    current = np.ones((rows, 1))
+    p = np.full(rows, float(y.mean()))
+    while len(selected) < max_items:
+        w = p * (1 - p)
+        residual = y - p
+        weighted = current * w[:, None]
+        information_inverse = np.linalg.pinv(current.T @ weighted)
+        best: tuple[float, int] | None = None
+        for index, block in enumerate(reduced):
+            if index in selected or block.shape[1] == 0:
+                continue
+            gradient = block.T @ residual
+            cross = block.T @ weighted
+            information = block.T @ (block * w[:, None]) - cross @ information_inverse @ cross.T
+            statistic = float(gradient @ np.linalg.pinv(information) @ gradient)
+            criterion = statistic - 2 * block.shape[1]
+            if best is None or criterion > best[0]:
+                best = (criterion, index)
+        if best is None or best[0] <= 0:
+            break
+        selected.append(best[1])
+        current = np.hstack([np.ones((rows, 1)), *(reduced[j] for j in selected)])
+        model = _logistic(1.0).fit(current[:, 1:], y)
+        p = model.predict_proba(current[:, 1:])[:, 1]
+    return selected
+
+
+def _fit_points(
+    items: list[Item], blocks: list[Float], y: npt.NDArray[np.int8], max_items: int
+) -> tuple[list[int], list[npt.NDArray[np.int64]], float, float, dict[str, Any]]:
+    selected = stepwise_select(blocks, y, max_items)
+    if not selected:
+        raise FitError("no input improves on the base rate; nothing to build an instrument from")
+    design = np.hstack([blocks[j] for j in selected])
+    model = _logistic(1.0).fit(design, y)
+    coefficients = model.coef_[0]
+    shifted: list[Float] = []
+    start = 0
+    for j in selected:
+        part = coefficients[start : start + blocks[j].shape[1]]
+        shifted.append(part - part.min())
+        start += blocks[j].shape[1]
+    continuous = _sigmoid(model.decision_function(design))
+    reference = _brier(continuous, y)
+    chosen: tuple[int, list[npt.NDArray[np.int64]], float, float, float] | None = None
+    trials = {}
+    for scale in POINT_SCALES:
+        points = [np.rint(w * scale).astype(np.int64) for w in shifted]
+        total = sum(
+            (blocks[j] @ pts for j, pts in zip(selected, points, strict=True)), np.zeros(len(y))
+        )
+        if np.ptp(total) == 0:
+            continue
+        a, b = _recalibrate(total, y)
+        brier = _brier(_sigmoid(a + b * total), y)
+        trials[str(scale)] = round(brier, 6)
+        chosen = (scale, points, a, b, brier)
+        if brier <= reference + ROUNDING_TOLERANCE and b > 0:
+            break
+    if chosen is None or chosen[3] <= 0:
+        raise FitError("the selected inputs do not order the risk; cannot make points")
+    scale, points, a, b, brier = chosen
+    keep = [k for k, pts in enumerate(points) if pts.max() > 0]
+    return (
+        [selected[k] for k in keep],
+        [points[k] for k in keep],
+        a,
+        b,
+        {
+            "selected_order": [items[j].source for j in selected],
+            "points_per_logit": scale,
+            "train_brier_continuous": round(reference, 6),
+            "train_brier_by_scale": trials,
+        },
+    )
+
+
+# --- bands and instruments -----------------------------------------------------------------------
+
+
+def _bands(
+    a: float, b: float, low: float, high: float, probabilities: Sequence[float], integer: bool
+) -> tuple[tuple[Band, ...], str]:
+    codes = BAND_CODES[: len(probabilities) + 1]
+    bounds = [0.0, *probabilities, 1.0]
+    starts: list[float] = [low]
+    for p in probabilities:
+        start = (math.log(p / (1 - p)) - a) / b
+        starts.append(float(math.ceil(start - 1e-9)) if integer else round(start, 4))
+    bands: list[Band] = []
+    decision = codes[-1]
+    for index, code in enumerate(codes):
+        start = starts[index]
+        if bands and start <= bands[-1].min_points:
+            continue
+        name = BAND_NAMES[code]
+        lo, hi = round(100 * bounds[index]), round(100 * bounds[index + 1])
+        text = Texts(
+            f"{name.kk} ({lo}–{hi} %)", f"{name.ru} ({lo}–{hi} %)", f"{name.en} ({lo}–{hi} %)"
+        )
+        bands.append(Band(code=code, min_points=start, text=text))
+        if index > 0 and math.isclose(bounds[index], 0.5):
+            decision = code
+    if decision not in {band.code for band in bands}:
+        decision = bands[-1].code
+    return tuple(bands), decision
+
+
+def _instrument(
+    mapping: ColumnMapping,
+    *,
+    kind: str,
+    items: list[Item],
+    calibration: dict[str, Calibration],
+    data: Dataset,
+    provenance: dict[str, Any],
+) -> Instrument:
+    integer = kind == "integer"
+    low = sum(min(o.points for o in item.options) for item in items)
+    high = sum(max(o.points for o in item.options) for item in items)
+    first = calibration[next(iter(calibration))]
+    bands, decision = _bands(
+        first.intercept, first.slope, low, high, mapping.band_probabilities, integer
+    )
+    suffix = "" if integer else "-unrestricted"
+    name = mapping.instrument_name or Texts(*(mapping.instrument_code,) * 3)
+    if not integer:
+        name = Texts(
+            f"{name.kk} (шектелмеген модель)",
+            f"{name.ru} (модель без ограничений)",
+            f"{name.en} (unrestricted model)",
+        )
+    return Instrument(
+        code=f"{mapping.instrument_code}{suffix}",
+        version=date.today().isoformat(),
+        name=name,
+        valid_from=date.today(),
+        valid_to=None,
+        validated_on=f"fitted on {provenance['fitted_on']}; validate before use",
+        points_kind=kind,
+        decision_band=decision,
+        items=tuple(items),
+        bands=bands,
+        calibration=calibration,
+        provenance=provenance,
+    )
+
+
+def fit_instruments(data: Dataset) -> FitResult:
+    """Fit the unrestricted model and the integer-point instrument on the training rows."""
+    started = time.perf_counter()
+    mapping = data.mapping
+    train = data.part("train")
+    horizon = "year1" if "year1" in train.outcomes else next(iter(train.outcomes))
+    y_all = train.outcomes[horizon]
+    known = y_all >= 0
+    train = train.subset(known)
+    y = train.outcomes[horizon]
+    items = [candidate_item(spec, train.columns[spec.column]) for spec in mapping.inputs]
+    blocks = [
+        _one_hot(encode_column(item, train.columns[item.source]), len(item.options))
+        for item in items
+    ]
+    provenance_base = {
+        "fitted_on": f"{data.origin} ({'training split, ' if data.split is not None else ''}"
+        f"{len(y)} rows, {int(y.sum())} events, outcome {mapping.outcomes[horizon]})",
+        "mapping": mapping.origin,
+        "horizon_fitted": horizon,
+    }
+
+    weights, intercept0, a, b, unrestricted_details = _fit_unrestricted(items, blocks, y, train.sex)
+    weighted_items = []
+    for item, w in zip(items, weights, strict=True):
+        floor = float(w.min())
+        intercept0 += floor
+        weighted_items.append(
+            Item(
+                code=item.code,
+                layer=item.layer,
+                source=item.source,
+                text=item.text,
+                need_area=item.need_area,
+                options=tuple(
+                    _with_points(o, round(float(v - floor), 4))
+                    for o, v in zip(item.options, w, strict=True)
+                ),
+            )
+        )
+    unrestricted_calibration = {horizon: Calibration(a + b * intercept0, b)}
+
+    selected, points, pa, pb, points_details = _fit_points(items, blocks, y, mapping.max_items)
+    point_items = [
+        Item(
+            code=items[j].code,
+            layer=items[j].layer,
+            source=items[j].source,
+            text=items[j].text,
+            need_area=items[j].need_area,
+            options=tuple(
+                _with_points(o, int(v)) for o, v in zip(items[j].options, pts, strict=True)
+            ),
+        )
+        for j, pts in zip(selected, points, strict=True)
+    ]
+    point_calibration = {horizon: Calibration(pa, pb)}
+
+    # Longer horizons: recalibrate the same totals on the rows where that outcome is known.
+    for other, y_other_all in data.part("train").outcomes.items():
+        if other == horizon:
+            continue
+        rows = y_other_all >= 0
+        if rows.sum() < mapping.min_rows:
+            continue
+        other_data = data.part("train").subset(rows)
+        for target, chosen_items in (
+            (unrestricted_calibration, weighted_items),
+            (point_calibration, point_items),
+        ):
+            total = np.zeros(int(rows.sum()))
+            for item in chosen_items:
+                pts = np.array([o.points for o in item.options])
+                total += pts[encode_column(item, other_data.columns[item.source])]
+            oa, ob = _recalibrate(total, other_data.outcomes[other])
+            if ob > 0:
+                target[other] = Calibration(oa, ob)
+
+    unrestricted = _instrument(
+        mapping,
+        kind="weights",
+        items=weighted_items,
+        calibration=unrestricted_calibration,
+        data=train,
+        provenance={
+            **provenance_base,
+            "method": "L2 logistic regression, all inputs one-hot, "
+            f"C={unrestricted_details['C']} by 5-fold CV, recalibrated on CV predictions",
+        },
+    )
+    instrument = _instrument(
+        mapping,
+        kind="integer",
+        items=point_items,
+        calibration=point_calibration,
+        data=train,
+        provenance={
+            **provenance_base,
+            "method": f"forward stepwise (score test, AIC), at most {mapping.max_items} items; "
+            f"{points_details['points_per_logit']} points per logit unit; "
+            "points recalibrated by logistic regression",
+        },
+    )
+    return FitResult(
+        unrestricted=unrestricted,
+        points=instrument,
+        details={
+            "horizon": horizon,
+            "training_rows": len(y),
+            "training_events": int(y.sum()),
+            "unrestricted": unrestricted_details,
+            "points": points_details,
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+
+
+def _with_points(option: Option, points: float) -> Option:
+    return Option(
+        code=option.code,
+        points=points,
+        text=option.text,
+        values=option.values,
+        minimum=option.minimum,
+        maximum=option.maximum,
+        missing=option.missing,
+        other=option.other,
+    )

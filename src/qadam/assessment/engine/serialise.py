@@ -45,7 +45,7 @@ def _inline(table: Mapping[str, Any]) -> str:
 
 
 def _points(value: float, integer: bool) -> int | float:
-    return int(round(value)) if integer else float(value)
+    return round(value) if integer else float(value)
 
 
 def instrument_to_toml(instrument: Instrument, *, header: str = "") -> str:

@@ -18,12 +18,13 @@ Only training rows are used here; the test rows are for `validate`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -92,7 +93,8 @@ def _range_texts(low: float | None, high: float | None) -> Texts:
         return Texts(f"{f(high)}-ден кем", f"менее {f(high)}", f"under {f(high)}")
     if high is None and low is not None:
         return Texts(f"{f(low)} және одан көп", f"{f(low)} и более", f"{f(low)} or more")
-    assert low is not None and high is not None
+    assert low is not None
+    assert high is not None
     return Texts(f"{f(low)}–{f(high)}", f"{f(low)}–{f(high)}", f"{f(low)} to under {f(high)}")
 
 
@@ -135,7 +137,7 @@ def candidate_item(spec: InputColumn, values: npt.NDArray[np.str_]) -> Item:
         numbers = present.astype(np.float64)
         edges = np.unique(np.quantile(numbers, np.linspace(0, 1, NUMERIC_BINS + 1))[1:-1])
         bounds = [None, *(float(e) for e in edges), None]
-        for low, high in zip(bounds[:-1], bounds[1:], strict=True):
+        for low, high in itertools.pairwise(bounds):
             code = _code(
                 f"{'min' if low is None else f'{low:g}'}_{'max' if high is None else f'{high:g}'}"
             )
@@ -388,6 +390,7 @@ def _instrument(
     calibration: dict[str, Calibration],
     data: Dataset,
     provenance: dict[str, Any],
+    today: date,
 ) -> Instrument:
     integer = kind == "integer"
     low = sum(min(o.points for o in item.options) for item in items)
@@ -406,9 +409,9 @@ def _instrument(
         )
     return Instrument(
         code=f"{mapping.instrument_code}{suffix}",
-        version=date.today().isoformat(),
+        version=today.isoformat(),
         name=name,
-        valid_from=date.today(),
+        valid_from=today,
         valid_to=None,
         validated_on=f"fitted on {provenance['fitted_on']}; validate before use",
         points_kind=kind,
@@ -420,9 +423,10 @@ def _instrument(
     )
 
 
-def fit_instruments(data: Dataset) -> FitResult:
+def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
     """Fit the unrestricted model and the integer-point instrument on the training rows."""
     started = time.perf_counter()
+    today = today or datetime.now(UTC).date()
     mapping = data.mapping
     train = data.part("train")
     horizon = "year1" if "year1" in train.outcomes else next(iter(train.outcomes))
@@ -504,6 +508,7 @@ def fit_instruments(data: Dataset) -> FitResult:
         items=weighted_items,
         calibration=unrestricted_calibration,
         data=train,
+        today=today,
         provenance={
             **provenance_base,
             "method": "L2 logistic regression, all inputs one-hot, "
@@ -516,6 +521,7 @@ def fit_instruments(data: Dataset) -> FitResult:
         items=point_items,
         calibration=point_calibration,
         data=train,
+        today=today,
         provenance={
             **provenance_base,
             "method": f"forward stepwise (score test, AIC), at most {mapping.max_items} items; "

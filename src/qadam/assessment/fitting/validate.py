@@ -89,7 +89,10 @@ def expected_calibration_error(table: list[dict[str, Any]]) -> float | None:
     rows = sum(row["rows"] for row in table)
     if not rows:
         return None
-    return sum(row["rows"] * abs(row["observed"] - row["mean_predicted"]) for row in table) / rows
+    weighted: float = sum(
+        row["rows"] * abs(row["observed"] - row["mean_predicted"]) for row in table
+    )
+    return weighted / float(rows)
 
 
 def _rates(flagged: npt.NDArray[np.bool_], y: Outcome) -> tuple[float | None, float | None]:

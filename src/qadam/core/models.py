@@ -306,3 +306,22 @@ class Offence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.citation} — {self.title}"
+
+
+class ApiIdempotencyKey(models.Model):
+    """An `Idempotency-Key` a machine client sent with a write, and the answer it got: the same
+    key with the same request gets the same answer again; with another request, a conflict."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the operation and its body
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API idempotency key")
+        verbose_name_plural = _("API idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]

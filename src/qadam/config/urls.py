@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from qadam.config.api import api
 from qadam.core.admin import site as reference_admin
 
 urlpatterns = [
@@ -8,6 +9,7 @@ urlpatterns = [
     path("people/", include("qadam.people.urls")),
     path("custody/", include("qadam.custody.urls")),
     path("plans/", include("qadam.plans.urls")),
+    path("api/v1/", api.urls),
 ]
 
 handler403 = "qadam.core.views.error_403"

@@ -106,7 +106,11 @@ class Person(models.Model):
         ordering = ["surname", "first_name"]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
-        indexes = [models.Index(fields=["birth_date", "surname_key"])]
+        indexes = [
+            models.Index(fields=["birth_date", "surname_key"]),
+            # Name search: surname key, then first-name key or its prefix (people.search).
+            models.Index(fields=["surname_key", "first_name_key"], name="person_name_keys_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(sex__in=["M", "F"]), name="person_sex_known"),
             models.CheckConstraint(

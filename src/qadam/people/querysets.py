@@ -25,3 +25,19 @@ class PersonQuerySet(models.QuerySet[Any]):
         if user.scope_level == ScopeLevel.INSTITUTION:
             return active.filter(last_institution__in=user.institutions.all())
         return self.none()
+
+    def for_list(self) -> PersonQuerySet:
+        """What a list of persons shows: where each is now and the last effective ledger event."""
+        from django.db.models import OuterRef, Subquery
+
+        from qadam.custody.models import Movement
+
+        last = (
+            Movement.objects.filter(person=OuterRef("pk"))
+            .effective()
+            .order_by("-occurred_at", "-id")
+        )
+        annotated: PersonQuerySet = self.select_related(
+            "current_institution", "last_institution"
+        ).annotate(last_event_kind=Subquery(last.values("kind")[:1]))
+        return annotated

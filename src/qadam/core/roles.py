@@ -58,12 +58,18 @@ CAPABILITIES: dict[str, str] = {
     "manage_plan": "Build and change resocialisation plans",
     "countersign_plan": "Countersign a version of a resocialisation plan",
     "view_plan": "See resocialisation plans in scope",
+    "view_sentence": "See sentences, release dates and worklists in scope",
+    "manage_sentence": "Enter verdicts, counts and adjustments; request a date override",
+    "approve_date_override": "Approve or reject a manual override of a sentence date",
+    "activate_legislation": "Recalculate sentences under new rule files and activate them",
 }
 
 # Role → capabilities. Health, complaint and oversight tiers are held by their own roles only.
 ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.RECEPTION: frozenset(
         {
+            "view_sentence",
+            "manage_sentence",
             "view_person",
             "search_person",
             "admit_person",
@@ -77,6 +83,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
     ),
     Role.REGIME: frozenset(
         {
+            "view_sentence",
             "view_person",
             "search_person",
             "record_movement",
@@ -87,6 +94,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
     ),
     Role.PSYCHOLOGIST: frozenset(
         {
+            "view_sentence",
             "view_person",
             "search_person",
             "export_lists",
@@ -97,11 +105,20 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
     ),
     Role.MEDICAL: frozenset({"view_person", "search_person", "view_health_tier"}),
     Role.PROBATION: frozenset(
-        {"view_person", "search_person", "export_lists", "manage_plan", "view_plan"}
+        {
+            "view_sentence",
+            "view_person",
+            "search_person",
+            "export_lists",
+            "manage_plan",
+            "view_plan",
+        }
     ),
     Role.EM_OPERATOR: frozenset({"view_person", "search_person"}),
     Role.HEAD: frozenset(
         {
+            "view_sentence",
+            "approve_date_override",
             "view_person",
             "search_person",
             "record_movement",
@@ -119,6 +136,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.ANALYST: frozenset({"view_population", "view_aggregates", "export_lists"}),
     Role.PROSECUTOR: frozenset(
         {
+            "view_sentence",
             "view_person",
             "search_person",
             "view_population",
@@ -128,9 +146,18 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
     ),
     Role.MONITOR: frozenset({"view_population", "view_oversight_tier"}),
     Role.AUDITOR: frozenset(
-        {"view_person", "search_person", "view_audit", "subject_access_export", "export_lists"}
+        {
+            "view_sentence",
+            "view_person",
+            "search_person",
+            "view_audit",
+            "subject_access_export",
+            "export_lists",
+        }
     ),
-    Role.ADMIN: frozenset({"manage_reference_data", "manage_users", "view_population"}),
+    Role.ADMIN: frozenset(
+        {"activate_legislation", "manage_reference_data", "manage_users", "view_population"}
+    ),
 }
 
 # Roles whose members should use a second factor (TOTP) when it is required by settings.

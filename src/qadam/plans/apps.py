@@ -6,3 +6,25 @@ class PlansConfig(AppConfig):
     name = "qadam.plans"
     label = "plans"
     verbose_name = _("Resocialisation plans")
+
+    def ready(self) -> None:
+        from qadam.core.navigation import NavEntry, register
+
+        register(NavEntry(_("Overdue reviews"), "plans:overdue_list", "view_plan"))
+        try:
+            from qadam.people import sections
+        except ImportError:  # the person page's section registry has not landed
+            return
+        from qadam.plans.person_section import section_context, subject_access
+
+        sections.register(
+            sections.PersonSection(
+                key="plan",
+                title=_("Resocialisation plan"),
+                template="plans/person_section.html",
+                context=section_context,
+                capability="view_plan",
+                order=40,
+                subject_access=subject_access,
+            )
+        )

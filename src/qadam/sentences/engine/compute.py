@@ -34,7 +34,6 @@ from .explain import (
     Condition,
     DatedResult,
     Flag,
-    RuleRef,
     SentenceDates,
     Step,
     StepValue,
@@ -59,10 +58,6 @@ _NEVER = date.max.toordinal()
 _ALWAYS = date.min.toordinal()
 
 DEATH_COMMUTED_GROUP = "death_commuted_to_life"
-
-
-def _ref(rule: Rule) -> RuleRef:
-    return RuleRef(rule.id, rule.citation, rule.valid_from, rule.confidence)
 
 
 def _term_text(months: int, days: int) -> str:
@@ -95,6 +90,7 @@ class _Prepared:
         "detention_days",
         "detention_steps",
         "escape_gaps",
+        "explain",
         "gravity",
         "groups",
         "inputs",
@@ -105,7 +101,8 @@ class _Prepared:
         "term_steps",
     )
 
-    def __init__(self, s: Sentence) -> None:
+    def __init__(self, s: Sentence, explain: bool) -> None:
+        self.explain = explain
         self.start = s.start_date.toordinal()
         rank = max(GRAVITY_RANK[c.gravity] for c in s.counts)
         self.gravity = GRAVITIES[rank]
@@ -120,21 +117,23 @@ class _Prepared:
         steps: list[Step] = []
         for n, c in enumerate(s.counts, 1):
             t = c.term
-            steps.append(
-                _step(
-                    "term_of_count",
-                    count=n,
-                    article=c.article + (f" part {c.part}" if c.part else ""),
-                    term="life imprisonment" if t.life else _term_text(t.total_months, t.days),
-                    gravity=c.gravity.replace("_", " "),
-                    offence_date=c.offence_date.isoformat(),
+            if self.explain:
+                steps.append(
+                    _step(
+                        "term_of_count",
+                        count=n,
+                        article=c.article + (f" part {c.part}" if c.part else ""),
+                        term="life imprisonment" if t.life else _term_text(t.total_months, t.days),
+                        gravity=c.gravity.replace("_", " "),
+                        offence_date=c.offence_date.isoformat(),
+                    )
                 )
-            )
         self.life = any(c.term.life for c in s.counts)
         self.months = 0
         self.days = 0
         if self.life:
-            steps.append(_step("life_term"))
+            if self.explain:
+                steps.append(_step("life_term"))
         elif len(s.counts) == 1:
             self.months, self.days = s.counts[0].term.total_months, s.counts[0].term.days
         else:
@@ -143,17 +142,19 @@ class _Prepared:
             strictest = max(terms, key=lambda t: term_last_day(self.start, t[0], t[1]))
             if s.combination == ABSORPTION:
                 self.months, self.days = strictest
-                steps.append(_step("combine_absorption", term=_term_text(*strictest)))
+                if self.explain:
+                    steps.append(_step("combine_absorption", term=_term_text(*strictest)))
             elif s.combination == CONSECUTIVE:
                 self.months = sum(t[0] for t in terms)
                 self.days = sum(t[1] for t in terms)
-                steps.append(
-                    _step(
-                        "combine_consecutive",
-                        terms=" + ".join(_term_text(*t) for t in terms),
-                        term=_term_text(self.months, self.days),
+                if self.explain:
+                    steps.append(
+                        _step(
+                            "combine_consecutive",
+                            terms=" + ".join(_term_text(*t) for t in terms),
+                            term=_term_text(self.months, self.days),
+                        )
                     )
-                )
             else:
                 # Partial addition: the strictest term plus a share of the others. A share of a
                 # month that is not whole is converted at 30 days a month and rounded down [U].
@@ -166,45 +167,53 @@ class _Prepared:
                 add_d = (rem * 30) // den + (num * other_d) // den
                 self.months = strictest[0] + add_m
                 self.days = strictest[1] + add_d
-                steps.append(
-                    _step(
-                        "combine_partial",
-                        strictest=_term_text(*strictest),
-                        share=s.partial_share,
-                        others=_term_text(other_m, other_d),
-                        added=_term_text(add_m, add_d),
-                        term=_term_text(self.months, self.days),
+                if self.explain:
+                    steps.append(
+                        _step(
+                            "combine_partial",
+                            strictest=_term_text(*strictest),
+                            share=s.partial_share,
+                            others=_term_text(other_m, other_d),
+                            added=_term_text(add_m, add_d),
+                            term=_term_text(self.months, self.days),
+                        )
                     )
-                )
         self.term_steps = steps
         dsteps: list[Step] = []
         total = 0
         for p in s.detention:
             n_days = cal.days_inclusive(p.start.toordinal(), p.end.toordinal())
             total += n_days
-            dsteps.append(
-                _step(
-                    "detention_period",
-                    start=p.start.isoformat(),
-                    end=p.end.isoformat(),
-                    days=n_days,
+            if self.explain:
+                dsteps.append(
+                    _step(
+                        "detention_period",
+                        start=p.start.isoformat(),
+                        end=p.end.isoformat(),
+                        days=n_days,
+                    )
                 )
-            )
         self.detention_days = total
         self.detention_steps = dsteps
-        self.adjustments = sorted(s.adjustments, key=lambda a: a.date)
+        self.adjustments = (
+            sorted(s.adjustments, key=lambda a: a.date) if len(s.adjustments) > 1 else s.adjustments
+        )
         self.escape_gaps: list[tuple[int, int, Escape | Recall]] = [
             (a.date_from.toordinal(), a.date_to.toordinal() - a.date_from.toordinal() + 1, a)
             for a in self.adjustments
             if isinstance(a, Escape)
         ]
-        self.inputs: dict[str, StepValue] = {
-            "start_date": s.start_date.isoformat(),
-            "institution_type": s.institution_type,
-            "gravity": self.gravity,
-            "term": "life" if self.life else _term_text(self.months, self.days),
-            "detention_days": total,
-        }
+        self.inputs: dict[str, StepValue] = (
+            {}
+            if not explain
+            else {
+                "start_date": s.start_date.isoformat(),
+                "institution_type": s.institution_type,
+                "gravity": self.gravity,
+                "term": "life" if self.life else _term_text(self.months, self.days),
+                "detention_days": total,
+            }
+        )
 
 
 class _Eval:
@@ -220,6 +229,7 @@ class _Eval:
         as_of: int,
         law: str,
     ) -> None:
+        self.explain = p.explain
         self.s = s
         self.p = p
         self.cc = cc
@@ -239,63 +249,71 @@ class _Eval:
     def _bd(self, rules: list[Rule], steps: list[Step], served: bool = True) -> Breakdown:
         """Breakdown; ``served`` adds the credit rules behind the served axis."""
         used = rules + self.served_rules if served else rules
-        return Breakdown(tuple(_ref(r) for r in used), self.p.inputs, tuple(steps), self.law)
+        return Breakdown(tuple([r.ref for r in used]), self.p.inputs, tuple(steps), self.law)
 
     def _map(self, day: int, steps: list[Step] | None, fractions: bool = True) -> int:
         """Move a day on the served axis past the days not served."""
         for first, length, esc in self.gaps:
             if day >= first:
                 after = day + length
-                if steps is not None:
+                if steps is not None and self.explain:
                     if isinstance(esc, Escape):
-                        steps.append(
-                            _step(
-                                "escape_not_counted",
-                                date_from=esc.date_from.isoformat(),
-                                date_to=esc.date_to.isoformat(),
-                                source=esc.source,
-                                days=length,
-                                before=iso(day),
-                                after=iso(after),
+                        if self.explain:
+                            steps.append(
+                                _step(
+                                    "escape_not_counted",
+                                    date_from=esc.date_from.isoformat(),
+                                    date_to=esc.date_to.isoformat(),
+                                    source=esc.source,
+                                    days=length,
+                                    before=iso(day),
+                                    after=iso(after),
+                                )
                             )
-                        )
                     else:
-                        steps.append(
-                            _step(
-                                "recall_liberty_not_served",
-                                date_from=iso(first),
-                                date_to=iso(first + length - 1),
-                                days=length,
-                                before=iso(day),
-                                after=iso(after),
+                        if self.explain:
+                            steps.append(
+                                _step(
+                                    "recall_liberty_not_served",
+                                    date_from=iso(first),
+                                    date_to=iso(first + length - 1),
+                                    days=length,
+                                    before=iso(day),
+                                    after=iso(after),
+                                )
                             )
-                        )
                 day = after
         return day
 
     def _fraction_date(self, fraction: Frac, steps: list[Step]) -> int:
         required = fraction_days(fraction, self.term_days)
-        steps.append(
-            _step(
-                "fraction_of_term",
-                fraction=cal.format_fraction(fraction),
-                term_days=self.term_days,
-                result_days=required,
+        if self.explain:
+            steps.append(
+                _step(
+                    "fraction_of_term",
+                    fraction=cal.format_fraction(fraction),
+                    term_days=self.term_days,
+                    result_days=required,
+                )
             )
-        )
         day = self.served_start + required - 1
-        steps.append(
-            _step(
-                "served_from", result_days=required, start=iso(self.served_start), result=iso(day)
+        if self.explain:
+            steps.append(
+                _step(
+                    "served_from",
+                    result_days=required,
+                    start=iso(self.served_start),
+                    result=iso(day),
+                )
             )
-        )
         return self._map(day, steps)
 
     def _after_end(
         self, day: int, rules: list[Rule], steps: list[Step], target: str = ""
     ) -> DatedResult | None:
         if self.end is not None and day > self.end:
-            steps.append(_step("after_end", result=iso(day), end=iso(self.end)))
+            if self.explain:
+                steps.append(_step("after_end", result=iso(day), end=iso(self.end)))
             return DatedResult(
                 NOT_ELIGIBLE,
                 None,
@@ -327,7 +345,10 @@ class _Eval:
                 if person.sex == sex:
                     age = rule.int_(key)
                     day = cal.birthday(person.birth_date, age).toordinal()
-                    steps.append(_step("age_reached", category=cat, age=age, from_date=iso(day)))
+                    if self.explain:
+                        steps.append(
+                            _step("age_reached", category=cat, age=age, from_date=iso(day))
+                        )
             if day is not None and (best is None or day < best):
                 best, best_name = day, cat
         return best, best_name
@@ -405,14 +426,15 @@ class _Eval:
                 if isinstance(adj, Pardon) and adj.commute_to is not None:
                     life = False
                     months, days = adj.commute_to.total_months, adj.commute_to.days
-                    adj_steps.append(
-                        _step(
-                            "pardon_commuted",
-                            date=adj.date.isoformat(),
-                            source=adj.source,
-                            term=_term_text(months, days),
+                    if self.explain:
+                        adj_steps.append(
+                            _step(
+                                "pardon_commuted",
+                                date=adj.date.isoformat(),
+                                source=adj.source,
+                                term=_term_text(months, days),
+                            )
                         )
-                    )
                 red = adj.reduce_by
                 if red.total_months or red.days:
                     months -= red.total_months
@@ -422,56 +444,64 @@ class _Eval:
                         recall_red_d += red.days
                     day = adj.date.toordinal()
                     floor = day if floor is None else max(floor, day)
-                    adj_steps.append(
-                        _step(
-                            "amnesty_reduction" if act == "Amnesty" else "pardon_reduction",
-                            date=adj.date.isoformat(),
-                            source=adj.source,
-                            reduction=_term_text(red.total_months, red.days),
-                            term=_term_text(months, days),
+                    if self.explain:
+                        adj_steps.append(
+                            _step(
+                                "amnesty_reduction" if act == "Amnesty" else "pardon_reduction",
+                                date=adj.date.isoformat(),
+                                source=adj.source,
+                                reduction=_term_text(red.total_months, red.days),
+                                term=_term_text(months, days),
+                            )
                         )
-                    )
                 if adj.release:
                     day = adj.date.toordinal()
                     fixed_end = day if fixed_end is None else min(fixed_end, day)
-                    adj_steps.append(
-                        _step(
-                            "released_by_act", act=act, date=adj.date.isoformat(), source=adj.source
+                    if self.explain:
+                        adj_steps.append(
+                            _step(
+                                "released_by_act",
+                                act=act,
+                                date=adj.date.isoformat(),
+                                source=adj.source,
+                            )
                         )
-                    )
             elif isinstance(adj, CourtChange):
                 if adj.new_term is not None:
                     life = adj.new_term.life
                     months, days = adj.new_term.total_months, adj.new_term.days
-                    adj_steps.append(
-                        _step(
-                            "court_new_term",
-                            date=adj.date.isoformat(),
-                            source=adj.source,
-                            term="life imprisonment" if life else _term_text(months, days),
+                    if self.explain:
+                        adj_steps.append(
+                            _step(
+                                "court_new_term",
+                                date=adj.date.isoformat(),
+                                source=adj.source,
+                                term="life imprisonment" if life else _term_text(months, days),
+                            )
                         )
-                    )
                 if adj.new_institution_type is not None:
                     self.institution_type = adj.new_institution_type
-                    adj_steps.append(
-                        _step(
-                            "court_new_institution",
-                            date=adj.date.isoformat(),
-                            source=adj.source,
-                            institution_type=adj.new_institution_type,
+                    if self.explain:
+                        adj_steps.append(
+                            _step(
+                                "court_new_institution",
+                                date=adj.date.isoformat(),
+                                source=adj.source,
+                                institution_type=adj.new_institution_type,
+                            )
                         )
-                    )
             elif isinstance(adj, Replacement):
                 day = adj.date.toordinal()
                 fixed_end = day if fixed_end is None else min(fixed_end, day)
-                adj_steps.append(
-                    _step(
-                        "replaced_by_milder",
-                        date=adj.date.isoformat(),
-                        source=adj.source,
-                        punishment=adj.milder_punishment or "a milder punishment",
+                if self.explain:
+                    adj_steps.append(
+                        _step(
+                            "replaced_by_milder",
+                            date=adj.date.isoformat(),
+                            source=adj.source,
+                            punishment=adj.milder_punishment or "a milder punishment",
+                        )
                     )
-                )
             elif isinstance(adj, Recall):
                 self.recall = adj
         self.life = life
@@ -503,45 +533,49 @@ class _Eval:
                 end_v = (
                     add_months_ord(base, -recall_red_m) + recall.days_to_serve - recall_red_d - 1
                 )
-                end_steps.append(
-                    _step(
-                        "recall",
-                        released_on=recall.released_on.isoformat(),
-                        recalled_on=recall.date.isoformat(),
-                        source=recall.source,
-                        days=recall.days_to_serve,
-                        last_day=iso(end_v),
+                if self.explain:
+                    end_steps.append(
+                        _step(
+                            "recall",
+                            released_on=recall.released_on.isoformat(),
+                            recalled_on=recall.date.isoformat(),
+                            source=recall.source,
+                            days=recall.days_to_serve,
+                            last_day=iso(end_v),
+                        )
                     )
-                )
                 end = end_v
                 for first, length, esc in p.escape_gaps:
                     if first > base and end >= first:
                         end += length
-                        end_steps.append(
-                            _step(
-                                "escape_not_counted",
-                                date_from=iso(first),
-                                date_to=iso(first + length - 1),
-                                source=esc.source,
-                                days=length,
-                                before=iso(end - length),
-                                after=iso(end),
+                        if self.explain:
+                            end_steps.append(
+                                _step(
+                                    "escape_not_counted",
+                                    date_from=iso(first),
+                                    date_to=iso(first + length - 1),
+                                    source=esc.source,
+                                    days=length,
+                                    before=iso(end - length),
+                                    after=iso(end),
+                                )
                             )
-                        )
             else:
-                end_steps.append(
-                    _step(
-                        "term_end",
-                        term=_term_text(months, days),
-                        start=iso(self.end_start),
-                        last_day=iso(last),
+                if self.explain:
+                    end_steps.append(
+                        _step(
+                            "term_end",
+                            term=_term_text(months, days),
+                            start=iso(self.end_start),
+                            last_day=iso(last),
+                        )
                     )
-                )
                 end = self._map(last, end_steps)
             if floor is not None and end < floor:
-                end_steps.append(
-                    _step("release_not_before_act", computed=iso(end), date=iso(floor))
-                )
+                if self.explain:
+                    end_steps.append(
+                        _step("release_not_before_act", computed=iso(end), date=iso(floor))
+                    )
                 end = floor
         if fixed_end is not None and (end is None or fixed_end < end):
             end = fixed_end
@@ -594,31 +628,34 @@ class _Eval:
                 seen.add((fam, group))
                 rules.append(rule)
                 if rule.flag("except_minor_offender") and s.person.minor_at_offence:
-                    steps.append(
-                        _step(
-                            "exclusion_lifted",
-                            group=group,
-                            exception="offence committed as a minor",
+                    if self.explain:
+                        steps.append(
+                            _step(
+                                "exclusion_lifted",
+                                group=group,
+                                exception="offence committed as a minor",
+                            )
                         )
-                    )
                 elif rule.flag("except_cooperation") and s.cooperation_agreement:
-                    steps.append(
-                        _step(
-                            "exclusion_lifted",
-                            group=group,
-                            exception="procedural cooperation agreement fulfilled",
+                    if self.explain:
+                        steps.append(
+                            _step(
+                                "exclusion_lifted",
+                                group=group,
+                                exception="procedural cooperation agreement fulfilled",
+                            )
                         )
-                    )
                 elif (
                     rule.flag("except_counter_terrorism_assistance") and s.assists_counter_terrorism
                 ):
-                    steps.append(
-                        _step(
-                            "exclusion_lifted",
-                            group=group,
-                            exception="actively assists in preventing or solving terrorist or extremist crimes",
+                    if self.explain:
+                        steps.append(
+                            _step(
+                                "exclusion_lifted",
+                                group=group,
+                                exception="actively assists in preventing or solving terrorist or extremist crimes",
+                            )
                         )
-                    )
                 else:
                     from_day: int | None = None
                     name = ""
@@ -628,25 +665,28 @@ class _Eval:
                         if from_day is not None:
                             rules.append(vulnerable)
                     if from_day is None:
-                        steps.append(_step("exclusion", group=group, citation=rule.citation))
+                        if self.explain:
+                            steps.append(_step("exclusion", group=group, citation=rule.citation))
                         return rule, lifted_from, general_only
                     if from_day == _ALWAYS:
-                        steps.append(
-                            _step(
-                                "exclusion_lifted",
-                                group=group,
-                                exception=f"vulnerable category {name}",
+                        if self.explain:
+                            steps.append(
+                                _step(
+                                    "exclusion_lifted",
+                                    group=group,
+                                    exception=f"vulnerable category {name}",
+                                )
                             )
-                        )
                     else:
-                        steps.append(
-                            _step(
-                                "exclusion_lifted_from",
-                                group=group,
-                                from_date=iso(from_day),
-                                exception=f"vulnerable category {name}",
+                        if self.explain:
+                            steps.append(
+                                _step(
+                                    "exclusion_lifted_from",
+                                    group=group,
+                                    from_date=iso(from_day),
+                                    exception=f"vulnerable category {name}",
+                                )
                             )
-                        )
                     lifted_from = max(lifted_from, from_day)
                 if rule.flag("exception_uses_general_fraction"):
                     general_only = True
@@ -660,22 +700,24 @@ class _Eval:
             after = self._rule(cc, "parole_after_recall")
             if not after.flag("allowed"):
                 rules.append(after)
-                steps.append(
-                    _step(
-                        "not_applicable",
-                        reason="Parole was revoked on this sentence; a new parole is not provided for (configuration).",
+                if self.explain:
+                    steps.append(
+                        _step(
+                            "not_applicable",
+                            reason="Parole was revoked on this sentence; a new parole is not provided for (configuration).",
+                        )
                     )
-                )
                 return DatedResult(
                     NOT_ELIGIBLE, None, self._bd(rules, steps), reason="after_recall"
                 )
         if not self.life and p.gravity == "misdemeanour":
-            steps.append(
-                _step(
-                    "not_applicable",
-                    reason="Parole applies to imprisonment for crimes, not to criminal misdemeanours.",
+            if self.explain:
+                steps.append(
+                    _step(
+                        "not_applicable",
+                        reason="Parole applies to imprisonment for crimes, not to criminal misdemeanours.",
+                    )
                 )
-            )
             return DatedResult(NOT_APPLICABLE, None, self._bd(rules, steps), reason="misdemeanour")
         blocking, lifted_from, general_only = self._exclusions(steps, rules)
         if blocking is not None:
@@ -691,11 +733,15 @@ class _Eval:
             life_rule = self._rule(cc, "parole_life")
             years = life_rule.int_("cooperation_years" if s.cooperation_agreement else "years")
             day = term_last_day(self.served_start, 12 * years, 0)
-            steps.append(
-                _step(
-                    "life_years_served", years=years, start=iso(self.served_start), result=iso(day)
+            if self.explain:
+                steps.append(
+                    _step(
+                        "life_years_served",
+                        years=years,
+                        start=iso(self.served_start),
+                        result=iso(day),
+                    )
                 )
-            )
             day = self._map(day, steps)
             rules.insert(0, life_rule)
         else:
@@ -734,64 +780,74 @@ class _Eval:
             minimum_rule = self._rule(cc, "parole_minimum_served")
             min_months = minimum_rule.int_("months")
             min_day = term_last_day(self.served_start, min_months, 0)
-            steps.append(
-                _step(
-                    "fraction_chosen",
-                    fraction=cal.format_fraction(general),
-                    gravity=g.replace("_", " "),
-                    basis=basis,
+            if self.explain:
+                steps.append(
+                    _step(
+                        "fraction_chosen",
+                        fraction=cal.format_fraction(general),
+                        gravity=g.replace("_", " "),
+                        basis=basis,
+                    )
                 )
-            )
             general_day = self._fraction_date(general, steps)
-            steps.append(
-                _step(
-                    "minimum_served",
-                    months=min_months,
-                    start=iso(self.served_start),
-                    result=iso(min_day),
+            if self.explain:
+                steps.append(
+                    _step(
+                        "minimum_served",
+                        months=min_months,
+                        start=iso(self.served_start),
+                        result=iso(min_day),
+                    )
                 )
-            )
             min_day = self._map(min_day, steps)
             day = max(general_day, min_day)
-            steps.append(_step("later_of", a=iso(general_day), b=iso(min_day), result=iso(day)))
+            if self.explain:
+                steps.append(_step("later_of", a=iso(general_day), b=iso(min_day), result=iso(day)))
             rules[:0] = [*basis_rules, minimum_rule]
             if not general_only:
                 cat_rule = self._rule(cc, "parole_preferential_categories")
                 pref_from, name = self._category_from(cat_rule, steps)
                 if pref_from is not None and _frac_lt(pref, general):
-                    steps.append(
-                        _step(
-                            "preferential_category",
-                            category=name,
-                            from_date="the start" if pref_from == _ALWAYS else iso(pref_from),
+                    if self.explain:
+                        steps.append(
+                            _step(
+                                "preferential_category",
+                                category=name,
+                                from_date="the start" if pref_from == _ALWAYS else iso(pref_from),
+                            )
                         )
-                    )
-                    steps.append(
-                        _step(
-                            "fraction_chosen",
-                            fraction=cal.format_fraction(pref),
-                            gravity=g.replace("_", " "),
-                            basis="preferential category, CC art. 72 part 4",
+                    if self.explain:
+                        steps.append(
+                            _step(
+                                "fraction_chosen",
+                                fraction=cal.format_fraction(pref),
+                                gravity=g.replace("_", " "),
+                                basis="preferential category, CC art. 72 part 4",
+                            )
                         )
-                    )
                     pref_day = self._fraction_date(pref, steps)
                     later = max(pref_day, min_day, pref_from)
-                    steps.append(
-                        _step(
-                            "later_of",
-                            a=iso(max(pref_day, pref_from)),
-                            b=iso(min_day),
-                            result=iso(later),
-                        )
-                    )
-                    if later < day:
+                    if self.explain:
                         steps.append(
-                            _step("earlier_of", a=iso(day), b=iso(later), result=iso(later))
+                            _step(
+                                "later_of",
+                                a=iso(max(pref_day, pref_from)),
+                                b=iso(min_day),
+                                result=iso(later),
+                            )
                         )
+                    if later < day:
+                        if self.explain:
+                            steps.append(
+                                _step("earlier_of", a=iso(day), b=iso(later), result=iso(later))
+                            )
                         day = later
                         rules[:0] = [pref_rule, cat_rule]
         if lifted_from > day:
-            steps.append(_step("later_of", a=iso(day), b=iso(lifted_from), result=iso(lifted_from)))
+            if self.explain:
+                steps.append(
+                    _step("later_of", a=iso(day), b=iso(lifted_from), result=iso(lifted_from))
+                )
             day = lifted_from
         late = self._after_end(day, rules, steps)
         if late is not None:
@@ -804,13 +860,14 @@ class _Eval:
         steps: list[Step] = []
         if rule is None or not rule.flag("active") or self.parole.status != DATE:
             return Flag(False, self._bd([rule] if rule else [], steps, served=False))
-        steps.append(
-            _step(
-                "mandatory_check",
-                damage_compensated=b.damage_compensated,
-                malicious_violator=b.malicious_violator,
+        if self.explain:
+            steps.append(
+                _step(
+                    "mandatory_check",
+                    damage_compensated=b.damage_compensated,
+                    malicious_violator=b.malicious_violator,
+                )
             )
-        )
         value = (b.damage_compensated or not rule.flag("requires_damage_compensated")) and (
             not b.malicious_violator or not rule.flag("requires_no_malicious_violation")
         )
@@ -822,42 +879,48 @@ class _Eval:
         p = self.p
         steps = list(self.served_steps)
         if self.life:
-            steps.append(
-                _step(
-                    "not_applicable",
-                    reason="Replacement by a milder punishment is not provided for life imprisonment.",
+            if self.explain:
+                steps.append(
+                    _step(
+                        "not_applicable",
+                        reason="Replacement by a milder punishment is not provided for life imprisonment.",
+                    )
                 )
-            )
             return DatedResult(
                 NOT_APPLICABLE, None, self._bd([], steps), reason="life_imprisonment"
             )
         if p.gravity == "misdemeanour":
-            steps.append(
-                _step("not_applicable", reason="Replacement applies to imprisonment for crimes.")
-            )
+            if self.explain:
+                steps.append(
+                    _step(
+                        "not_applicable", reason="Replacement applies to imprisonment for crimes."
+                    )
+                )
             return DatedResult(NOT_APPLICABLE, None, self._bd([], steps), reason="misdemeanour")
         if p.gravity == "especially_grave":
             rule = self.cc.get("replacement_fraction_especially_grave")
             if rule is None:
-                steps.append(
-                    _step(
-                        "not_applicable",
-                        reason="No rule in force allows replacement for an especially grave crime.",
+                if self.explain:
+                    steps.append(
+                        _step(
+                            "not_applicable",
+                            reason="No rule in force allows replacement for an especially grave crime.",
+                        )
                     )
-                )
                 return DatedResult(NOT_ELIGIBLE, None, self._bd([], steps), reason="no_rule")
             fraction = rule.frac("especially_grave")
         else:
             rule = self._rule(self.cc, "replacement_fraction")
             fraction = rule.frac(p.gravity)
-        steps.append(
-            _step(
-                "fraction_chosen",
-                fraction=cal.format_fraction(fraction),
-                gravity=p.gravity.replace("_", " "),
-                basis="CC art. 73 part 2",
+        if self.explain:
+            steps.append(
+                _step(
+                    "fraction_chosen",
+                    fraction=cal.format_fraction(fraction),
+                    gravity=p.gravity.replace("_", " "),
+                    basis="CC art. 73 part 2",
+                )
             )
-        )
         day = self._fraction_date(fraction, steps)
         rules = [rule]
         return self._after_end(day, rules, steps) or DatedResult(
@@ -883,12 +946,13 @@ class _Eval:
             )
             steps = list(self.served_steps) + self.adj_steps
             if self.life:
-                steps.append(
-                    _step(
-                        "not_applicable",
-                        reason="A fraction of life imprisonment cannot be computed.",
+                if self.explain:
+                    steps.append(
+                        _step(
+                            "not_applicable",
+                            reason="A fraction of life imprisonment cannot be computed.",
+                        )
                     )
-                )
                 return tuple(
                     DatedResult(
                         NOT_APPLICABLE,
@@ -899,14 +963,15 @@ class _Eval:
                     )
                     for t in targets
                 )
-            steps.append(
-                _step(
-                    "transfer_target",
-                    from_type="FULL",
-                    targets=", ".join(targets),
-                    fraction=full.describe("fraction"),
+            if self.explain:
+                steps.append(
+                    _step(
+                        "transfer_target",
+                        from_type="FULL",
+                        targets=", ".join(targets),
+                        fraction=full.describe("fraction"),
+                    )
                 )
-            )
             day = self._fraction_date(full.frac("fraction"), steps)
             late = self._after_end(day, [full], steps)
             return tuple(
@@ -934,11 +999,13 @@ class _Eval:
             ),
         )
         if self.life:
-            steps.append(
-                _step(
-                    "not_applicable", reason="A fraction of life imprisonment cannot be computed."
+            if self.explain:
+                steps.append(
+                    _step(
+                        "not_applicable",
+                        reason="A fraction of life imprisonment cannot be computed.",
+                    )
                 )
-            )
             return (
                 DatedResult(
                     NOT_APPLICABLE,
@@ -960,12 +1027,13 @@ class _Eval:
             elif unless and not b.damage_compensated:
                 reason = f"{unless[0]} without compensation of damage"
             if reason:
-                steps.append(
-                    _step(
-                        "not_applicable",
-                        reason=f"Transfer to minimum security is excluded: {reason} ({excl.citation}).",
+                if self.explain:
+                    steps.append(
+                        _step(
+                            "not_applicable",
+                            reason=f"Transfer to minimum security is excluded: {reason} ({excl.citation}).",
+                        )
                     )
-                )
                 return (
                     DatedResult(
                         NOT_ELIGIBLE,
@@ -984,22 +1052,24 @@ class _Eval:
         else:
             fraction = to_min.frac(p.gravity)
             basis = "PEC art. 96"
-        steps.append(
-            _step(
-                "transfer_target",
-                from_type=itype,
-                targets="MIN",
-                fraction=cal.format_fraction(fraction),
+        if self.explain:
+            steps.append(
+                _step(
+                    "transfer_target",
+                    from_type=itype,
+                    targets="MIN",
+                    fraction=cal.format_fraction(fraction),
+                )
             )
-        )
-        steps.append(
-            _step(
-                "fraction_chosen",
-                fraction=cal.format_fraction(fraction),
-                gravity=p.gravity,
-                basis=basis,
+        if self.explain:
+            steps.append(
+                _step(
+                    "fraction_chosen",
+                    fraction=cal.format_fraction(fraction),
+                    gravity=p.gravity,
+                    basis=basis,
+                )
             )
-        )
         day = self._fraction_date(fraction, steps)
         late = self._after_end(day, rules, steps, target="MIN")
         if late is not None:
@@ -1016,12 +1086,13 @@ class _Eval:
         rule = self._rule(self.pec, "preferential_conditions")
         steps: list[Step] = []
         if self.end is None:
-            steps.append(
-                _step(
-                    "not_applicable",
-                    reason="Life imprisonment has no date of release to count back from.",
+            if self.explain:
+                steps.append(
+                    _step(
+                        "not_applicable",
+                        reason="Life imprisonment has no date of release to count back from.",
+                    )
                 )
-            )
             return DatedResult(
                 NOT_APPLICABLE,
                 None,
@@ -1032,10 +1103,14 @@ class _Eval:
         # The last `months` months of the term begin on the day that is `months` calendar months
         # before the day after the last day.
         day = add_months_ord(self.end + 1, -months)
-        steps.append(_step("one_year_before", months=months, end=iso(self.end), result=iso(day)))
+        if self.explain:
+            steps.append(
+                _step("one_year_before", months=months, end=iso(self.end), result=iso(day))
+            )
         if day < self.p.start:
             day = self.p.start
-            steps.append(_step("not_before_start", start=iso(day)))
+            if self.explain:
+                steps.append(_step("not_before_start", start=iso(day)))
         b = self.s.behaviour
         since = b.conditions_since
         need = rule.int_("min_months_in_conditions")
@@ -1120,19 +1195,25 @@ def _merge(offence: _Eval, later: _Eval) -> SentenceDates:
     )
 
 
-def calculate(sentence: Sentence, *, as_of: date, rules: RuleSet | None = None) -> Calculation:
-    """Compute every date of ``sentence`` as known on ``as_of``, or the issues that stop it."""
+def calculate(
+    sentence: Sentence, *, as_of: date, rules: RuleSet | None = None, explain: bool = True
+) -> Calculation:
+    """Compute every date of ``sentence`` as known on ``as_of``, or the issues that stop it.
+
+    With ``explain=False`` the breakdowns carry the rules used but no steps or inputs: the same
+    dates, faster, for bulk recalculation and the policy simulator.
+    """
     ruleset = rules if rules is not None else default_rules()
     issues = validate(sentence, ruleset, as_of)
     if issues:
         return Calculation(None, tuple(issues))
-    p = _Prepared(sentence)
+    p = _Prepared(sentence, explain)
     today = as_of.toordinal()
     now = ruleset.at(today)
     at_offence = ruleset.at(p.last_offence)
     count_views = [ruleset.at(day) for day, _ in p.count_groups]
     same = [now] * len(count_views)
-    relevant = ruleset.relevant_cc(p.groups)
+    relevant = ruleset.relevant_exclusions(p.groups)
     if at_offence.same_law(now, relevant) and all(v.same_law(now, relevant) for v in count_views):
         only = _Eval(sentence, p, now, same, now, today, "single")
         dates = SentenceDates(

@@ -32,8 +32,10 @@ from datetime import date
 from enum import Enum
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from .calendar import Frac, format_fraction, parse_fraction
+from .explain import RuleRef
 
 
 class P(Enum):
@@ -186,6 +188,12 @@ class Rule:
     file: str = ""
     from_ord: int = field(default=0, compare=False)
     to_ord: int = field(default=0, compare=False)
+    ref: RuleRef = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Built once: every breakdown that uses the rule shares it.
+        ref = RuleRef(self.id, self.citation, self.valid_from, self.confidence)
+        object.__setattr__(self, "ref", ref)
 
     @property
     def unverified(self) -> bool:
@@ -195,28 +203,18 @@ class Rule:
     def version(self) -> str:
         return self.valid_from.isoformat()
 
+    # Parameter types are checked once when the file is loaded; the accessors only cast.
     def frac(self, name: str) -> Frac:
-        value = self.params[name]
-        assert isinstance(value, tuple)
-        num, den = value
-        assert isinstance(num, int)
-        assert isinstance(den, int)
-        return (num, den)
+        return cast(Frac, self.params[name])
 
     def int_(self, name: str) -> int:
-        value = self.params[name]
-        assert isinstance(value, int)
-        return value
+        return cast(int, self.params[name])
 
     def flag(self, name: str) -> bool:
-        value = self.params[name]
-        assert isinstance(value, bool)
-        return value
+        return cast(bool, self.params[name])
 
     def names(self, name: str) -> tuple[str, ...]:
-        value = self.params[name]
-        assert isinstance(value, tuple)
-        return tuple(str(v) for v in value)
+        return cast(tuple[str, ...], self.params[name])
 
     def describe(self, name: str) -> str:
         value = self.params[name]
@@ -228,19 +226,29 @@ class Rule:
 class View:
     """The rules in force on one day: family id → Rule (absent when no version is in force)."""
 
-    __slots__ = ("day", "rules")
+    __slots__ = ("base_key", "day", "missing_required", "rules")
 
     def __init__(self, day: int, rules: dict[str, Rule]) -> None:
         self.day = day
         self.rules = rules
+        # Identity of the CC wording in force, apart from the part 8 exclusions (compared only
+        # when the sentence has a group they name).
+        self.base_key = tuple(
+            rules[f].from_ord if f in rules else 0
+            for f in CC_FAMILIES
+            if f not in EXCLUSION_FAMILIES
+        )
+        self.missing_required = tuple(f for f in REQUIRED_FAMILIES if f not in rules)
 
     def get(self, family: str) -> Rule | None:
         return self.rules.get(family)
 
-    def same_law(self, other: View, families: tuple[str, ...]) -> bool:
-        """True when both days have the same wording of each of ``families``."""
+    def same_law(self, other: View, exclusions: tuple[str, ...]) -> bool:
+        """True when both days have the same CC wording, counting only these exclusions."""
+        if self.base_key != other.base_key:
+            return False
         mine, theirs = self.rules, other.rules
-        return all(mine.get(f) is theirs.get(f) for f in families)
+        return all(mine.get(f) is theirs.get(f) for f in exclusions)
 
 
 class RuleSet:
@@ -261,15 +269,11 @@ class RuleSet:
             for fam in EXCLUSION_FAMILIES
         }
 
-    def relevant_cc(self, groups: frozenset[str]) -> tuple[str, ...]:
-        """CC families that can matter for a sentence with these offence groups."""
+    def relevant_exclusions(self, groups: frozenset[str]) -> tuple[str, ...]:
+        """Part 8 exclusion families that name one of these offence groups."""
         found = self._relevant.get(groups)
         if found is None:
-            found = tuple(
-                fam
-                for fam in CC_FAMILIES
-                if fam not in self._exclusion_groups or groups & self._exclusion_groups[fam]
-            )
+            found = tuple(fam for fam, names in self._exclusion_groups.items() if groups & names)
             self._relevant[groups] = found
         return found
 

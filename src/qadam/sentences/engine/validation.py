@@ -23,7 +23,7 @@ from .model import (
     Sentence,
     Term,
 )
-from .rules import CC_FAMILIES, FAMILIES, REQUIRED_FAMILIES, RuleSet
+from .rules import CC_FAMILIES, RuleSet
 
 
 def _issue(code: str, fld: str, message: str, **params: StepValue) -> Issue:
@@ -387,22 +387,19 @@ def validate(sentence: Sentence, rules: RuleSet, as_of: date) -> list[Issue]:
     # Rules in force: CC at the offence date and the calculation date, PEC on the calculation date.
     if not issues and sentence.counts:
         last_offence = max(c.offence_date for c in sentence.counts)
-        checks = [
-            (last_offence, "the offence date", CC_FAMILIES),
-            (as_of, "the calculation date", tuple(FAMILIES)),
-        ]
-        for day, label, families in checks:
-            view = rules.at(day.toordinal())
-            for fam in families:
-                if fam in REQUIRED_FAMILIES and view.get(fam) is None:
-                    add(
-                        _issue(
-                            "rule_gap",
-                            f"rules.{fam}",
-                            f"No wording of rule '{fam}' is in force on {day} ({label}); the rule "
-                            "files must cover that day (e.g. add the 1997 Code wording).",
-                            rule_id=fam,
-                            day=day.isoformat(),
-                        )
+        checks = ((last_offence, "the offence date", True), (as_of, "the calculation date", False))
+        for day, label, cc_only in checks:
+            for fam in rules.at(day.toordinal()).missing_required:
+                if cc_only and fam not in CC_FAMILIES:
+                    continue
+                add(
+                    _issue(
+                        "rule_gap",
+                        f"rules.{fam}",
+                        f"No wording of rule '{fam}' is in force on {day} ({label}); the rule "
+                        "files must cover that day (e.g. add the 1997 Code wording).",
+                        rule_id=fam,
+                        day=day.isoformat(),
                     )
+                )
     return issues

@@ -14,7 +14,8 @@ A module registers a `PersonSection` from its AppConfig.ready():
     ))
 
 Only registered sections are drawn, and a section whose `context` returns None is left out: the
-page never shows an empty placeholder. `context` must run a fixed number of queries (the person
+page never shows an empty placeholder. The template receives the returned dict's keys directly
+(prefix them, e.g. `section_plan`), plus `person`, `record` and `section` (the dict itself). `context` must run a fixed number of queries (the person
 page's query count is asserted in a test). `subject_access`, when given, returns the section's
 data for the subject-access export (plain JSON-serialisable values).
 """
@@ -25,7 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.template.loader import render_to_string
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
 
 from qadam.core.policies import has_capability
 
@@ -52,8 +55,7 @@ class PersonSection:
 class RenderedSection:
     key: str
     title: str
-    template: str
-    context: dict[str, Any]
+    html: SafeString
 
 
 _SECTIONS: dict[str, PersonSection] = {}
@@ -81,7 +83,12 @@ def sections_for(request: AuthenticatedHttpRequest, record: PersonRecord) -> lis
         context = section.context(request, record)
         if context is None:
             continue
-        rendered.append(RenderedSection(section.key, str(section.title), section.template, context))
+        html = render_to_string(
+            section.template,
+            {**context, "person": record.person, "record": record, "section": context},
+            request,
+        )
+        rendered.append(RenderedSection(section.key, str(section.title), mark_safe(html)))
     return rendered
 
 

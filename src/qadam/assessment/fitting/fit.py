@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import math
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.linear_model import LogisticRegression
+from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.model_selection import StratifiedKFold
 
 from ..engine.batch import MISSING, encode_column
@@ -39,7 +38,7 @@ from .mapping import ColumnMapping, InputColumn
 
 MIN_LEVEL_ROWS = 30
 NUMERIC_BINS = 5
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+C_GRID = (0.03, 0.1, 0.3)
 POINT_SCALES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20)
 ROUNDING_TOLERANCE = 0.0002
 BAND_CODES = ("low", "medium", "high", "very_high", "highest")
@@ -197,8 +196,64 @@ def _one_hot(codes: npt.NDArray[np.intp], width: int) -> Float:
 # --- small fitting helpers ---------------------------------------------------------------------
 
 
-def _logistic(C: float) -> LogisticRegression:
-    return LogisticRegression(C=C, solver="newton-cholesky", max_iter=100, tol=1e-7)
+@dataclass
+class LogisticFit:
+    intercept: float
+    coef: Float
+
+    def decision_function(self, design: Float) -> Float:
+        return np.asarray(design @ self.coef + self.intercept, dtype=np.float64)
+
+
+def fit_logistic(
+    design: Float,
+    y: npt.NDArray[np.int8],
+    C: float,
+    *,
+    start: LogisticFit | None = None,
+    max_iter: int = 50,
+) -> LogisticFit:
+    """L2-penalised logistic regression by Newton's method (sklearn's objective: the log-loss
+    summed over rows plus ||coef||² / 2C, intercept unpenalised). One-hot designs are sparse, so
+    the Hessian is built from a sparse matrix; a handful of iterations converge."""
+    rows, width = design.shape
+    matrix = sparse.hstack([np.ones((rows, 1)), sparse.csr_matrix(design)]).tocsr()
+    transposed = matrix.T.tocsr()
+    target = y.astype(np.float64)
+    penalty = np.full(width + 1, 1.0 / C)
+    penalty[0] = 0.0
+    beta = np.zeros(width + 1)
+    if start is not None:
+        beta[0], beta[1:] = start.intercept, start.coef
+    else:
+        rate = min(max(float(target.mean()), 1e-6), 1 - 1e-6)
+        beta[0] = math.log(rate / (1 - rate))
+
+    def objective(b: Float) -> float:
+        z = matrix @ b
+        return float(np.sum(np.logaddexp(0.0, z) - target * z) + 0.5 * np.sum(penalty * b * b))
+
+    value = objective(beta)
+    for _ in range(max_iter):
+        p = _sigmoid(matrix @ beta)
+        gradient = transposed @ (p - target) + penalty * beta
+        weighted = sparse.csr_matrix(matrix.multiply((p * (1 - p))[:, None]))
+        hessian = (transposed @ weighted).toarray() + np.diag(penalty)
+        hessian[np.diag_indices_from(hessian)] += 1e-10
+        step = np.linalg.solve(hessian, gradient)
+        scale = 1.0
+        while True:
+            candidate = beta - scale * step
+            new_value = objective(candidate)
+            if new_value <= value + 1e-12 or scale < 1e-6:
+                break
+            scale /= 2
+        beta = candidate
+        converged = value - new_value < 1e-10 * max(1.0, abs(value))
+        value = new_value
+        if converged:
+            break
+    return LogisticFit(float(beta[0]), beta[1:].copy())
 
 
 def _sigmoid(z: Float) -> Float:
@@ -207,10 +262,8 @@ def _sigmoid(z: Float) -> Float:
 
 def _recalibrate(z: Float, y: npt.NDArray[np.int8]) -> tuple[float, float]:
     """Intercept and slope of the logistic regression of y on z (nearly unpenalised)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = LogisticRegression(C=1e6, solver="newton-cholesky", tol=1e-8).fit(z[:, None], y)
-    return float(model.intercept_[0]), float(model.coef_[0, 0])
+    model = fit_logistic(z[:, None], y, 1e8)
+    return model.intercept, float(model.coef[0])
 
 
 def _brier(p: Float, y: npt.NDArray[np.int8]) -> float:
@@ -238,10 +291,12 @@ def _fit_unrestricted(
     folds = _cv_folds(y, sex)
     best: tuple[float, float, Float] | None = None
     cv_scores = {}
+    starts: dict[int, LogisticFit] = {}
     for C in C_GRID:
         z = np.zeros(len(y))
-        for train, held in folds:
-            model = _logistic(C).fit(design[train], y[train])
+        for fold, (train, held) in enumerate(folds):
+            model = fit_logistic(design[train], y[train], C, start=starts.get(fold))
+            starts[fold] = model
             z[held] = model.decision_function(design[held])
         score = _log_loss(_sigmoid(z), y)
         cv_scores[str(C)] = round(score, 6)
@@ -250,14 +305,14 @@ def _fit_unrestricted(
     assert best is not None
     _, C, z_oof = best
     a, b = _recalibrate(z_oof, y)
-    model = _logistic(C).fit(design, y)
-    coefficients = model.coef_[0]
+    model = fit_logistic(design, y, C)
+    coefficients = model.coef
     weights: list[Float] = []
     start = 0
     for block in blocks:
         weights.append(coefficients[start : start + block.shape[1]].copy())
         start += block.shape[1]
-    return weights, float(model.intercept_[0]), a, b, {"C": C, "cv_log_loss": cv_scores}
+    return weights, model.intercept, a, b, {"C": C, "cv_log_loss": cv_scores}
 
 
 # --- the integer-point instrument ----------------------------------------------------------------
@@ -296,8 +351,7 @@ def stepwise_select(blocks: list[Float], y: npt.NDArray[np.int8], max_items: int
             break
         selected.append(best[1])
         current = np.hstack([np.ones((rows, 1)), *(reduced[j] for j in selected)])
-        model = _logistic(1.0).fit(current[:, 1:], y)
-        p = model.predict_proba(current[:, 1:])[:, 1]
+        p = _sigmoid(fit_logistic(current[:, 1:], y, 1.0).decision_function(current[:, 1:]))
     return selected
 
 
@@ -308,8 +362,8 @@ def _fit_points(
     if not selected:
         raise FitError("no input improves on the base rate; nothing to build an instrument from")
     design = np.hstack([blocks[j] for j in selected])
-    model = _logistic(1.0).fit(design, y)
-    coefficients = model.coef_[0]
+    model = fit_logistic(design, y, 1.0)
+    coefficients = model.coef
     shifted: list[Float] = []
     start = 0
     for j in selected:

@@ -107,7 +107,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "qadam.core.otp.SecondFactorMiddleware",
     "qadam.core.middleware.UserLanguageMiddleware",
     "qadam.core.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -216,7 +215,6 @@ X_FRAME_OPTIONS = "DENY"
 
 # Roles whose users must use a TOTP second factor when QADAM_REQUIRE_2FA is on.
 REQUIRE_SECOND_FACTOR = env_bool("QADAM_REQUIRE_2FA", False)
-OTP_TOTP_ISSUER = "Qadam"
 
 LANGUAGE_CODE = "kk"
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]

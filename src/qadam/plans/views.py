@@ -37,6 +37,11 @@ from qadam.plans.reference import print_texts
 PRINT_LANGUAGES = ("kk", "ru", "en")
 
 
+def _data(request: AuthenticatedHttpRequest) -> Any:
+    """The submitted data on POST (even when empty), None on GET: an unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
 def _person(request: AuthenticatedHttpRequest, person_pk: int) -> Person:
     person: Person = get_object_or_404(
         Person.objects.visible_to(request.user).select_related("current_institution"),
@@ -140,7 +145,7 @@ def _managed(request: AuthenticatedHttpRequest, person_pk: int) -> tuple[Person,
 def plan_start(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResponse:
     require(policies.can_manage_plan(request.user))
     person = _person(request, person_pk)
-    form = django_forms.Form(request.POST or None)
+    form = django_forms.Form(_data(request))
     return _form_page(
         request,
         person=person,
@@ -159,7 +164,7 @@ def plan_start(request: AuthenticatedHttpRequest, person_pk: int) -> HttpRespons
 @login_required
 def need_add(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResponse:
     person, plan = _managed(request, person_pk)
-    form = forms.NeedForm(request.POST or None, plan=plan)
+    form = forms.NeedForm(_data(request), plan=plan)
     return _form_page(
         request,
         person=person,
@@ -184,7 +189,7 @@ def goal_add(request: AuthenticatedHttpRequest, person_pk: int, need_pk: int) ->
     person, plan = _managed(request, person_pk)
     need = get_object_or_404(PlanNeed.objects.select_related("need_area"), pk=need_pk, plan=plan)
     need.plan = plan
-    form = forms.GoalForm(request.POST or None)
+    form = forms.GoalForm(_data(request))
     return _form_page(
         request,
         person=person,
@@ -204,7 +209,7 @@ def step_add(request: AuthenticatedHttpRequest, person_pk: int, goal_pk: int) ->
     person, plan = _managed(request, person_pk)
     goal = get_object_or_404(PlanGoal.objects.select_related("need"), pk=goal_pk, need__plan=plan)
     goal.need.plan = plan
-    form = forms.StepForm(request.POST or None)
+    form = forms.StepForm(_data(request))
     return _form_page(
         request,
         person=person,
@@ -236,7 +241,7 @@ def _step(plan: Plan, step_pk: int) -> PlanStep:
 def step_status(request: AuthenticatedHttpRequest, person_pk: int, step_pk: int) -> HttpResponse:
     person, plan = _managed(request, person_pk)
     step = _step(plan, step_pk)
-    form = forms.StepStatusForm(request.POST or None)
+    form = forms.StepStatusForm(_data(request))
     return _form_page(
         request,
         person=person,
@@ -255,7 +260,7 @@ def step_status(request: AuthenticatedHttpRequest, person_pk: int, step_pk: int)
 def evidence_add(request: AuthenticatedHttpRequest, person_pk: int, step_pk: int) -> HttpResponse:
     person, plan = _managed(request, person_pk)
     step = _step(plan, step_pk)
-    form = forms.EvidenceForm(request.POST or None)
+    form = forms.EvidenceForm(_data(request))
     return _form_page(
         request,
         person=person,
@@ -279,7 +284,7 @@ def evidence_add(request: AuthenticatedHttpRequest, person_pk: int, step_pk: int
 @login_required
 def agreement_record(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResponse:
     person, plan = _managed(request, person_pk)
-    form = forms.AgreementForm(request.POST or None)
+    form = forms.AgreementForm(_data(request))
     return _form_page(
         request,
         person=person,
@@ -306,7 +311,7 @@ def agreement_record(request: AuthenticatedHttpRequest, person_pk: int) -> HttpR
 @login_required
 def review_record(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResponse:
     person, plan = _managed(request, person_pk)
-    form = forms.ReviewForm(request.POST or None)
+    form = forms.ReviewForm(_data(request))
     return _form_page(
         request,
         person=person,
@@ -331,7 +336,7 @@ def countersign(request: AuthenticatedHttpRequest, person_pk: int) -> HttpRespon
     require(policies.can_countersign(request.user))
     person = _person(request, person_pk)
     plan = _plan(person)
-    form = forms.CountersignForm(request.POST or None)
+    form = forms.CountersignForm(_data(request))
     version = services.latest_version(plan)
     return _form_page(
         request,
@@ -352,7 +357,7 @@ def countersign(request: AuthenticatedHttpRequest, person_pk: int) -> HttpRespon
 @login_required
 def hand_over(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResponse:
     person, plan = _managed(request, person_pk)
-    form = forms.HandoverForm(request.POST or None)
+    form = forms.HandoverForm(_data(request))
     return _form_page(
         request,
         person=person,

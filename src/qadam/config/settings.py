@@ -93,7 +93,6 @@ INSTALLED_APPS = [
     "qadam.core",
     "qadam.people",
     "qadam.custody",
-    "qadam.assessment",
     "qadam.demo",
     "qadam.plans",
 ]
@@ -107,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "qadam.core.otp.SecondFactorMiddleware",
     "qadam.core.middleware.UserLanguageMiddleware",
     "qadam.core.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -215,6 +215,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Roles whose users must use a TOTP second factor when QADAM_REQUIRE_2FA is on.
 REQUIRE_SECOND_FACTOR = env_bool("QADAM_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "Qadam"
 
 LANGUAGE_CODE = "kk"
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qadam.core import views
+from qadam.core import views, views_otp
 
 app_name = "core"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("language/", views.set_language, name="set_language"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("otp/enrol/", views_otp.otp_enrol, name="otp_enrol"),
+    path("otp/verify/", views_otp.otp_verify, name="otp_verify"),
 ]

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "qadam.custody",
     "qadam.demo",
     "qadam.plans",
+    "qadam.sentences",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("people/", include("qadam.people.urls")),
     path("custody/", include("qadam.custody.urls")),
     path("plans/", include("qadam.plans.urls")),
+    path("sentences/", include("qadam.sentences.urls")),
     path("api/v1/", api.urls),
 ]
 

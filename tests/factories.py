@@ -125,3 +125,41 @@ def moment(days_ago: float = 0, hour: int = 10) -> datetime:
     """An aware datetime `days_ago` days before now, at `hour` o'clock local time."""
     day = timezone.localdate() - timedelta(days=days_ago)
     return timezone.make_aware(datetime(day.year, day.month, day.day, hour, 0))
+
+
+# --- Sentences ---------------------------------------------------------------------------------
+
+
+def offence(article: str, part: str = "1") -> Any:
+    """An article of the offence catalogue loaded by the reference-data migration."""
+    from qadam.core.models import Offence
+
+    return Offence.objects.filter(article=article, part=part).order_by("-valid_from").first()
+
+
+def remanded_person(
+    institution: Institution, actor: User, *, days_ago: int = 200, **kwargs: Any
+) -> Person:
+    """A person admitted on remand `days_ago` days ago, through the custody services."""
+    from qadam.custody import services
+    from qadam.custody.models import DetentionBasis
+
+    person: Person = PersonFactory(**kwargs)
+    basis = services.basis_record(
+        actor=actor,
+        person=person,
+        kind=DetentionBasis.Kind.REMAND_ORDER,
+        authority="Court",
+        document_number=f"R-{person.pk}",
+        issued_on=moment(days_ago + 1).date(),
+        valid_until=moment(-60).date(),
+    )
+    services.person_admit(
+        actor=actor,
+        person=person,
+        data=services.MovementInput(occurred_at=moment(days_ago), institution=institution),
+        legal_status="remand",
+        basis=basis,
+    )
+    person.refresh_from_db()
+    return person

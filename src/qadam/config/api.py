@@ -9,6 +9,7 @@ from qadam.core.api import StaffSessionAuth, TokenAuth, install_error_handlers
 from qadam.core.api import router as core_router
 from qadam.custody.api import router as custody_router
 from qadam.people.api import router as people_router
+from qadam.sentences.api import router as sentences_router
 
 api = NinjaAPI(
     title="Qadam API",
@@ -27,3 +28,4 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", people_router)
 api.add_router("/", custody_router)
+api.add_router("/", sentences_router)

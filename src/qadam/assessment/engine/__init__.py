@@ -1,6 +1,6 @@
 """Risk and needs instruments without Django: definitions, validation, scoring, batch encoding."""
 
-from .batch import DataEncodingError, encode_column, total_points
+from .batch import DataEncodingError, MissingSourcesError, encode_column, total_points
 from .schema import (
     HORIZONS,
     LANGUAGES,
@@ -48,6 +48,7 @@ __all__ = [
     "Instrument",
     "InstrumentError",
     "Item",
+    "MissingSourcesError",
     "Option",
     "Texts",
     "compile_instrument",

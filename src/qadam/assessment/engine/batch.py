@@ -34,6 +34,17 @@ class DataEncodingError(ValueError):
         super().__init__(f"item {item} (column {source}): " + "; ".join(parts))
 
 
+class MissingSourcesError(ValueError):
+    """The data has no column for some items' sources."""
+
+    def __init__(self, sources: list[str]) -> None:
+        self.sources = sources
+        super().__init__(
+            f"the data has no column for the items' sources {sources}; "
+            "map them as inputs in the column-mapping file"
+        )
+
+
 def _option_for(item: Item, value: str) -> int:
     if value == MISSING:
         for index, option in enumerate(item.options):
@@ -94,7 +105,7 @@ def total_points(
     total = np.zeros(rows, dtype=np.float64)
     missing = [item.source for item in instrument.items if item.source not in columns]
     if missing:
-        raise KeyError(f"the data has no column for items' sources {missing}")
+        raise MissingSourcesError(missing)
     for item in instrument.items:
         total += item_points(item)[encode_column(item, columns[item.source])]
     return total

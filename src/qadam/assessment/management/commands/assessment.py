@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qadam.assessment.engine.batch import DataEncodingError
+from qadam.assessment.engine.batch import DataEncodingError, MissingSourcesError
 from qadam.assessment.engine.schema import InstrumentError
 from qadam.assessment.fitting.data import DataError
 from qadam.assessment.fitting.fit import FitError
@@ -64,7 +64,14 @@ class Command(BaseCommand):
                     options["out"],
                     part=options["part"],
                 )
-        except (MappingError, DataError, InstrumentError, DataEncodingError, FitError) as exc:
+        except (
+            MappingError,
+            DataError,
+            InstrumentError,
+            DataEncodingError,
+            MissingSourcesError,
+            FitError,
+        ) as exc:
             raise CommandError(str(exc)) from None
         except OSError as exc:
             raise CommandError(f"cannot write the outputs: {exc}") from None

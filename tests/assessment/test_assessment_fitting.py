@@ -1,0 +1,353 @@
+"""Fitting and validating on small synthetic data; mapping and data errors; the command."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from django.core.management import CommandError, call_command
+
+from qadam.assessment.engine import load_instrument
+from qadam.assessment.fitting import (
+    DataError,
+    MappingError,
+    fit_instruments,
+    load_mapping,
+    read_dataset,
+    run_fit,
+    run_validate,
+    validate_instrument,
+)
+from qadam.assessment.fitting.validate import calibration_table, expected_calibration_error
+
+MAPPING = """
+[data]
+missing_values = ["-1", ""]
+min_rows = 100
+
+[outcome]
+year1 = "reoffended"
+
+[split]
+column = "sample"
+train = "train"
+test = "test"
+
+[sex]
+column = "sex"
+male = "M"
+female = "F"
+
+[fairness]
+column = "group"
+
+[fit]
+instrument_code = "synthetic"
+max_items = 3
+
+[inputs.age_band]
+type = "ordinal"
+
+[inputs.priors]
+type = "ordinal"
+need_area = "criminal_history"
+
+[inputs.sex]
+type = "binary"
+
+[inputs.employed]
+type = "binary"
+layer = "dynamic"
+need_area = "education_employment"
+
+[inputs.noise]
+type = "categorical"
+
+[inputs.score]
+type = "numeric"
+"""
+
+
+def synthetic_frame(rows: int = 3000, seed: int = 7) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(0, 5, rows)
+    priors = rng.integers(0, 6, rows)
+    sex = rng.choice(["M", "F"], rows, p=[0.8, 0.2])
+    employed = rng.integers(0, 2, rows)
+    group = rng.choice(["a", "b"], rows)
+    score = rng.normal(0, 1, rows)
+    z = -1.5 + 0.35 * age + 0.3 * priors + 0.4 * (sex == "M") - 0.6 * employed + 0.3 * score
+    y = (rng.random(rows) < 1 / (1 + np.exp(-z))).astype(int)
+    priors_text = priors.astype(str)
+    priors_text[rng.random(rows) < 0.05] = "-1"  # some missing
+    return pl.DataFrame(
+        {
+            "reoffended": y,
+            "sample": np.where(rng.random(rows) < 0.7, "train", "test"),
+            "sex": sex,
+            "group": group,
+            "age_band": age,
+            "priors": priors_text,
+            "employed": employed,
+            "noise": rng.choice(["x", "y", "z"], rows),
+            "score": score.round(3),
+        }
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    data = tmp_path / "data.csv"
+    synthetic_frame().write_csv(data)
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    return data, mapping
+
+
+class TestFit:
+    def test_fit_recovers_the_signal_within_twelve_items(self, files: tuple[Path, Path]) -> None:
+        data_path, mapping_path = files
+        data = read_dataset(data_path, load_mapping(mapping_path))
+        result = fit_instruments(data)
+        points = result.points
+        assert points.points_kind == "integer"
+        assert 1 <= len(points.items) <= 3
+        assert all(float(o.points).is_integer() for i in points.items for o in i.options)
+        assert {i.source for i in points.items} <= {"age_band", "priors", "employed", "score"}
+        assert "group" not in {i.source for i in result.unrestricted.items}
+        figures = validate_instrument(result.unrestricted, data)["horizons"]["year1"]
+        assert figures["all"]["auc"] > 0.65
+        points_figures = validate_instrument(points, data)["horizons"]["year1"]
+        assert points_figures["all"]["brier"] < figures["all"]["brier"] + 0.01
+
+    def test_run_fit_writes_instruments_report_and_figures(
+        self, files: tuple[Path, Path], tmp_path: Path
+    ) -> None:
+        data_path, mapping_path = files
+        out = tmp_path / "out"
+        result = run_fit(data_path, mapping_path, out)
+        assert load_instrument(out / "instrument.toml").code == "synthetic"
+        assert load_instrument(out / "unrestricted.toml").points_kind == "weights"
+        html = (out / "report.html").read_text(encoding="utf-8")
+        assert html.count("<svg") >= 3
+        assert "<table>" in html
+        figures = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        fairness = figures["validation"]["integer_points"]["horizons"]["year1"]["male"]["fairness"]
+        assert {g["group"] for g in fairness["groups"]} == {"a", "b"}
+        assert 0 < fairness["nij_fairness_score"] <= 1
+        assert result.paths["report"] == out / "report.html"
+
+    def test_validate_the_fitted_instrument(self, files: tuple[Path, Path], tmp_path: Path) -> None:
+        data_path, mapping_path = files
+        run_fit(data_path, mapping_path, tmp_path / "fit")
+        result = run_validate(
+            data_path, mapping_path, tmp_path / "fit" / "instrument.toml", tmp_path / "val"
+        )
+        assert result.figures["data"]["part"] == "test"
+        assert (tmp_path / "val" / "validation.html").exists()
+
+
+class TestValidationFigures:
+    def test_perfectly_calibrated_bins_have_no_error(self) -> None:
+        p = np.repeat([0.1, 0.5], 10)
+        y = np.array([1] + [0] * 9 + [1] * 5 + [0] * 5, dtype=np.int8)
+        table = calibration_table(p, y, bins=2)
+        assert [row["observed"] for row in table] == [0.1, 0.5]
+        assert expected_calibration_error(table) == 0
+
+    def test_fpr_gap_and_nij_score_by_hand(self, files: tuple[Path, Path]) -> None:
+        from qadam.assessment.fitting.validate import fairness
+
+        # group a: negatives flagged 1 of 2 (FPR 0.5); group b: 0 of 2 (FPR 0)
+        p = np.array([0.6, 0.4, 0.9, 0.2, 0.3, 0.8])
+        y = np.array([0, 0, 1, 0, 0, 1], dtype=np.int8)
+        group = np.array(["a", "a", "a", "b", "b", "b"])
+        result = fairness(p, y, p >= 0.5, group, {})
+        brier = float(np.mean((p - y) ** 2))  # 0.1833…
+        assert result["fpr_gap_at_0_5"] == 0.5
+        assert result["nij_fairness_score"] == pytest.approx((1 - brier) * 0.5, abs=1e-4)
+
+
+class TestBadInput:
+    def write(self, tmp_path: Path, text: str) -> Path:
+        path = tmp_path / "m.toml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def test_race_as_input_is_refused(self, tmp_path: Path) -> None:
+        bad = MAPPING + "\n[inputs.Race]\ntype = 'binary'\n"
+        with pytest.raises(MappingError, match="never inputs"):
+            load_mapping(self.write(tmp_path, bad))
+
+    def test_outcome_or_group_as_input(self, tmp_path: Path) -> None:
+        bad = MAPPING + "\n[inputs.reoffended]\ntype = 'binary'\n[inputs.group]\ntype = 'binary'\n"
+        with pytest.raises(MappingError) as caught:
+            load_mapping(self.write(tmp_path, bad))
+        text = str(caught.value)
+        assert "outcome cannot be an input" in text
+        assert "fairness group column" in text
+
+    def test_bad_types_and_missing_sections(self, tmp_path: Path) -> None:
+        with pytest.raises(MappingError) as caught:
+            load_mapping(self.write(tmp_path, "[inputs.x]\ntype = 'colour'\n"))
+        text = str(caught.value)
+        assert "outcome: name the 0/1 outcome column" in text
+        assert "sex: give the sex column" in text
+        assert "inputs.x.type: must be one of" in text
+
+    def test_unreadable_mapping(self, tmp_path: Path) -> None:
+        with pytest.raises(MappingError, match="not valid TOML"):
+            load_mapping(self.write(tmp_path, "[data"))
+        with pytest.raises(MappingError, match="cannot read"):
+            load_mapping(tmp_path / "nothing.toml")
+
+    def test_missing_columns_named_with_a_hint(self, files: tuple[Path, Path]) -> None:
+        data_path, mapping_path = files
+        frame = pl.read_csv(data_path).rename({"priors": "prior"}).drop("noise")
+        frame.write_csv(data_path)
+        with pytest.raises(DataError) as caught:
+            read_dataset(data_path, load_mapping(mapping_path))
+        text = str(caught.value)
+        assert (
+            "column 'priors' named in the mapping is not in the file (did you mean 'prior'?)"
+            in text
+        )
+        assert "'noise'" in text
+
+    def test_non_binary_outcome(self, files: tuple[Path, Path]) -> None:
+        data_path, mapping_path = files
+        frame = pl.read_csv(data_path, infer_schema=False)
+        frame = frame.with_columns(
+            pl.when(pl.int_range(pl.len()) < 3)
+            .then(pl.lit("2"))
+            .otherwise(pl.col("reoffended"))
+            .alias("reoffended")
+        )
+        frame.write_csv(data_path)
+        with pytest.raises(
+            DataError,
+            match=r"outcome 'reoffended' must be 0 or 1 in every row; found '2' in 3 rows",
+        ):
+            read_dataset(data_path, load_mapping(mapping_path))
+
+    def test_too_few_rows(self, files: tuple[Path, Path]) -> None:
+        data_path, mapping_path = files
+        synthetic_frame(rows=120).write_csv(data_path)
+        with pytest.raises(DataError, match=r"the test set has .* rows; at least 100 are needed"):
+            read_dataset(data_path, load_mapping(mapping_path))
+
+    def test_unnamed_sex_and_split_values(self, files: tuple[Path, Path]) -> None:
+        data_path, mapping_path = files
+        frame = synthetic_frame().with_columns(
+            pl.when(pl.int_range(pl.len()) == 0)
+            .then(pl.lit("X"))
+            .otherwise(pl.col("sex"))
+            .alias("sex"),
+            pl.when(pl.int_range(pl.len()) == 1)
+            .then(pl.lit("holdout"))
+            .otherwise(pl.col("sample"))
+            .alias("sample"),
+        )
+        frame.write_csv(data_path)
+        with pytest.raises(DataError) as caught:
+            read_dataset(data_path, load_mapping(mapping_path))
+        assert "sex column 'sex' has values ['X']" in str(caught.value)
+        assert "split column 'sample' has values ['holdout']" in str(caught.value)
+
+    def test_numeric_column_with_text(self, files: tuple[Path, Path]) -> None:
+        data_path, mapping_path = files
+        frame = synthetic_frame().with_columns(pl.col("score").cast(pl.String))
+        frame = frame.with_columns(
+            pl.when(pl.int_range(pl.len()) == 0)
+            .then(pl.lit("n/a"))
+            .otherwise(pl.col("score"))
+            .alias("score")
+        )
+        frame.write_csv(data_path)
+        with pytest.raises(DataError, match=r"input 'score' is numeric but has values \['n/a'\]"):
+            read_dataset(data_path, load_mapping(mapping_path))
+
+    def test_missing_file(self, tmp_path: Path, files: tuple[Path, Path]) -> None:
+        with pytest.raises(DataError, match="does not exist"):
+            read_dataset(tmp_path / "none.csv", load_mapping(files[1]))
+
+
+class TestCommand:
+    def test_fit_prints_output_paths(
+        self, files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        data_path, mapping_path = files
+        out = tmp_path / "out"
+        call_command(
+            "assessment",
+            "fit",
+            "--data",
+            str(data_path),
+            "--mapping",
+            str(mapping_path),
+            "--out",
+            str(out),
+        )
+        printed = capsys.readouterr().out
+        assert f"report: {out / 'report.html'}" in printed
+        assert f"instrument: {out / 'instrument.toml'}" in printed
+
+    def test_bad_mapping_is_a_command_error(self, files: tuple[Path, Path], tmp_path: Path) -> None:
+        data_path, _ = files
+        bad = tmp_path / "bad.toml"
+        bad.write_text("[inputs.Race]\ntype = 'binary'\n", encoding="utf-8")
+        with pytest.raises(CommandError, match="never inputs"):
+            call_command(
+                "assessment",
+                "fit",
+                "--data",
+                str(data_path),
+                "--mapping",
+                str(bad),
+                "--out",
+                str(tmp_path),
+            )
+
+    def test_invalid_instrument_is_a_command_error(
+        self, files: tuple[Path, Path], tmp_path: Path
+    ) -> None:
+        data_path, mapping_path = files
+        bad = tmp_path / "instrument.toml"
+        bad.write_text("code = 'x'\n", encoding="utf-8")
+        with pytest.raises(CommandError, match="does not validate"):
+            call_command(
+                "assessment",
+                "validate",
+                "--data",
+                str(data_path),
+                "--mapping",
+                str(mapping_path),
+                "--instrument",
+                str(bad),
+                "--out",
+                str(tmp_path),
+            )
+
+    def test_instrument_that_does_not_fit_the_data(
+        self, files: tuple[Path, Path], tmp_path: Path
+    ) -> None:
+        from qadam.assessment.instruments import DEFAULT_INSTRUMENT
+
+        data_path, mapping_path = files
+        with pytest.raises(CommandError, match=r"no column for the items. sources"):
+            call_command(
+                "assessment",
+                "validate",
+                "--data",
+                str(data_path),
+                "--mapping",
+                str(mapping_path),
+                "--instrument",
+                str(DEFAULT_INSTRUMENT),
+                "--out",
+                str(tmp_path),
+            )

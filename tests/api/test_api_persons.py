@@ -45,6 +45,14 @@ class TestPersonList:
         assert client.get("/api/v1/persons?legal_status=sentenced").json()["count"] == 0
         assert client.get("/api/v1/persons?legal_status=remand").json()["count"] == 2
 
+    def test_name_search_is_transliteration_aware(self, world, token_client):
+        head = staff(Role.HEAD, national=True)
+        body = token_client(head).get("/api/v1/persons?q=Borisov").json()
+        assert [p["id"] for p in body["items"]] == [world["pb"].pk]
+        event = AuditEvent.objects.filter(actor=head, action="search").latest("id")
+        assert event.details["filters"] == {"q": "Borisov"}
+        assert event.details["result_count"] == 1
+
     def test_pages_with_limit_and_offset(self, world, token_client, admit):
         head = staff(Role.HEAD, national=True)
         for _ in range(3):

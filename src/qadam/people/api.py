@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.params import P, PathEx
@@ -14,9 +14,9 @@ from qadam.core.audit import audit_search, audit_view
 from qadam.core.models import User
 from qadam.core.policies import require_capability
 from qadam.custody.schemas import InstitutionRef, location_of
-from qadam.people.identity import name_key
 from qadam.people.models import Person
 from qadam.people.schemas import PersonDetail, PersonFilters, PersonListOut, PersonSummary
+from qadam.people.search import search_persons
 
 router = Router(tags=["persons"])
 
@@ -42,24 +42,6 @@ def person_in_scope(user: User, person_id: int) -> Person:
     return person
 
 
-def name_filter(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
-    """Every word must match a name (Cyrillic or Latin, by phonetic key) or the case number."""
-    for word in text.split():
-        key = name_key(word)
-        condition = (
-            Q(surname__icontains=word)
-            | Q(first_name__icontains=word)
-            | Q(patronymic__icontains=word)
-            | Q(surname_latin__icontains=word)
-            | Q(first_name_latin__icontains=word)
-            | Q(case_number__iexact=word)
-        )
-        if key:
-            condition |= Q(surname_key=key) | Q(first_name_key=key)
-        queryset = queryset.filter(condition)
-    return queryset
-
-
 def summary(person: Person) -> PersonSummary:
     return PersonSummary(
         id=person.pk,
@@ -82,18 +64,28 @@ def persons_list(request: HttpRequest, filters: Query[PersonFilters]) -> dict[st
     persons: QuerySet[Person] = Person.objects.visible_to(user).select_related(
         "current_institution"
     )
+    ranked: list[int] = []
     if filters.q:
-        persons = name_filter(persons, filters.q)
+        # The search module's typo-tolerant, transliteration-aware ranking (Cyrillic or Latin).
+        result = search_persons(user=user, query=filters.q, audit=False)
+        ranked = result.person_ids
+        persons = persons.filter(pk__in=ranked)
     if filters.iin:
         persons = persons.filter(iin=filters.iin)
     if filters.institution:
         persons = persons.filter(current_institution_id=filters.institution)
     if filters.legal_status:
         persons = persons.filter(legal_status=filters.legal_status)
-    descending = filters.sort.startswith("-")
-    order = [("-" if descending else "") + f for f in SORTS[filters.sort.lstrip("-")]]
     count = persons.count()
-    page = list(persons.order_by(*order)[filters.offset : filters.offset + filters.limit])
+    if filters.sort == "relevance" and ranked:
+        rank = {pk: position for position, pk in enumerate(ranked)}
+        matching = sorted(persons, key=lambda p: rank.get(p.pk, len(rank)))
+        page = matching[filters.offset : filters.offset + filters.limit]
+    else:
+        sort = "name" if filters.sort == "relevance" else filters.sort
+        descending = sort.startswith("-")
+        order = [("-" if descending else "") + f for f in SORTS[sort.lstrip("-")]]
+        page = list(persons.order_by(*order)[filters.offset : filters.offset + filters.limit])
     audit_search(
         actor=user,
         verb="persons searched (API)",

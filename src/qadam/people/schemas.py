@@ -12,7 +12,15 @@ from qadam.custody.models import LegalStatus
 from qadam.custody.schemas import InstitutionRef, LocationOut
 
 PersonSort = Literal[
-    "name", "-name", "birth_date", "-birth_date", "case_number", "-case_number", "id", "-id"
+    "relevance",
+    "name",
+    "-name",
+    "birth_date",
+    "-birth_date",
+    "case_number",
+    "-case_number",
+    "id",
+    "-id",
 ]
 
 
@@ -32,7 +40,9 @@ class PersonFilters(Schema):
     legal_status: LegalStatus | None = Field(None, examples=["remand"])
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10_000_000)
-    sort: PersonSort = "name"
+    sort: PersonSort = Field(
+        "relevance", description="relevance (best match first when `q` is given; else by name)."
+    )
 
 
 class PersonSummary(Schema):

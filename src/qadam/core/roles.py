@@ -62,6 +62,9 @@ CAPABILITIES: dict[str, str] = {
     "manage_sentence": "Enter verdicts, counts and adjustments; request a date override",
     "approve_date_override": "Approve or reject a manual override of a sentence date",
     "activate_legislation": "Recalculate sentences under new rule files and activate them",
+    "view_assessment": "See risk and needs assessments in scope",
+    "approve_assessment_override": "Approve or reject an override of an assessment's risk band",
+    "validate_instruments": "See assessment instruments and validate them on registry outcomes",
 }
 
 # Role → capabilities. Health, complaint and oversight tiers are held by their own roles only.
@@ -99,6 +102,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
             "search_person",
             "export_lists",
             "assess_person",
+            "view_assessment",
             "manage_plan",
             "view_plan",
         }
@@ -112,6 +116,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
             "export_lists",
             "manage_plan",
             "view_plan",
+            "view_assessment",
         }
     ),
     Role.EM_OPERATOR: frozenset({"view_person", "search_person"}),
@@ -131,9 +136,13 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
             "use_api",
             "countersign_plan",
             "view_plan",
+            "view_assessment",
+            "approve_assessment_override",
         }
     ),
-    Role.ANALYST: frozenset({"view_population", "view_aggregates", "export_lists"}),
+    Role.ANALYST: frozenset(
+        {"view_population", "view_aggregates", "export_lists", "validate_instruments"}
+    ),
     Role.PROSECUTOR: frozenset(
         {
             "view_sentence",

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "qadam.core",
     "qadam.people",
     "qadam.custody",
+    "qadam.assessment",
     "qadam.demo",
     "qadam.plans",
     "qadam.sentences",

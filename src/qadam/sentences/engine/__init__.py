@@ -6,9 +6,12 @@ Usage::
     result = calculate(sentence, as_of=date.today())
     if result.ok: result.dates.parole.date, result.dates.parole.breakdown.steps
     else: result.issues
+
+    # Bulk recalculation, policy simulator: the same dates without breakdown steps.
+    calcs = calculate_many(sentences, as_of=date.today())
 """
 
-from .compute import calculate
+from .compute import calculate, calculate_many
 from .explain import (
     DATE,
     NOT_APPLICABLE,
@@ -72,6 +75,7 @@ __all__ = [
     "Step",
     "Term",
     "calculate",
+    "calculate_many",
     "default_rules",
     "load_rules",
     "validate",

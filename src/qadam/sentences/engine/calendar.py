@@ -57,9 +57,54 @@ def add_months(d: date, months: int) -> date:
 
 
 def add_months_ord(ordinal: int, months: int) -> int:
+    """``add_months`` on ordinals: table lookups for days between 1900 and 2199."""
+    i = ordinal - _TABLE_BASE
+    if 0 <= i < _TABLE_DAYS:
+        t = _MONTH_OF[i] + months
+        if 0 <= t < _TABLE_MONTHS:
+            day = _DAY_OF[i]
+            last = _MONTH_LEN[t]
+            return _MONTH_START[t] + (day if day <= last else last) - 1
     if months == 0:
         return ordinal
     return add_months(date.fromordinal(ordinal), months).toordinal()
+
+
+def _build_tables() -> tuple[int, int, list[int], list[int], list[int], list[int]]:
+    """Month index and day of month of every day from 1 Jan 1900 to 31 Dec 2199, and the first
+    day and length of every month: calendar months become list lookups on ordinals."""
+    first_year, years = 1900, 300
+    base = date(first_year, 1, 1).toordinal()
+    month_of: list[int] = []
+    day_of: list[int] = []
+    month_start: list[int] = []
+    month_len: list[int] = []
+    ordinal = base
+    for index in range(years * 12):
+        year, month0 = divmod(index, 12)
+        n = days_in_month(first_year + year, month0 + 1)
+        month_start.append(ordinal)
+        month_len.append(n)
+        month_of.extend([index] * n)
+        day_of.extend(range(1, n + 1))
+        ordinal += n
+    return base, ordinal - base, month_of, day_of, month_start, month_len
+
+
+_TABLE_BASE, _TABLE_DAYS, _MONTH_OF, _DAY_OF, _MONTH_START, _MONTH_LEN = _build_tables()
+_TABLE_MONTHS = len(_MONTH_START)
+
+_DATES: dict[int, date] = {}
+
+
+def to_date(ordinal: int) -> date:
+    """``date.fromordinal``, sharing one immutable date object per day."""
+    found = _DATES.get(ordinal)
+    if found is None:
+        if len(_DATES) > 200_000:
+            _DATES.clear()
+        found = _DATES[ordinal] = date.fromordinal(ordinal)
+    return found
 
 
 def term_last_day(start: int, months: int, days: int) -> int:
@@ -96,6 +141,11 @@ def format_fraction(fraction: Frac) -> str:
 def birthday(birth: date, age: int) -> date:
     """The day a person born on ``birth`` reaches ``age`` years."""
     return add_months(birth, 12 * age)
+
+
+def birthday_ord(birth: int, age: int) -> int:
+    """``birthday`` on ordinals."""
+    return add_months_ord(birth, 12 * age)
 
 
 def iso(ordinal: int) -> str:

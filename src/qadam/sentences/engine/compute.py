@@ -20,11 +20,13 @@ Calendar conventions are in ``calendar.py``.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from operator import attrgetter
+from types import MappingProxyType
 
 from . import calendar as cal
-from .calendar import Frac, add_months_ord, fraction_days, iso, term_last_day
+from .calendar import Frac, add_months_ord, fraction_days, iso, term_last_day, to_date
 from .explain import (
     DATE,
     NOT_APPLICABLE,
@@ -37,6 +39,11 @@ from .explain import (
     SentenceDates,
     Step,
     StepValue,
+    new_breakdown,
+    new_calculation,
+    new_dated,
+    new_dates,
+    new_flag,
 )
 from .model import (
     ABSORPTION,
@@ -52,12 +59,28 @@ from .model import (
     Sentence,
 )
 from .rules import EXCLUSION_FAMILIES, Rule, RuleSet, View, default_rules
-from .validation import validate
+from .validation import looks_valid, validate
 
 _NEVER = date.max.toordinal()
 _ALWAYS = date.min.toordinal()
 
 DEATH_COMMUTED_GROUP = "death_commuted_to_life"
+
+# explain=False: breakdowns carry no inputs and no steps; results share these.
+_NO_INPUTS: MappingProxyType[str, StepValue] = MappingProxyType({})
+_NO_STEPS: tuple[Step, ...] = ()
+_SEQ = attrgetter("seq")
+
+
+class _NoSteps(list[Step]):
+    """The step list of a calculation without explanation: nothing may be added to it."""
+
+    def append(self, step: Step) -> None:
+        raise AssertionError(f"step {step.code!r} built without explanation")
+
+
+_NO_STEP_LIST: list[Step] = _NoSteps()
+_EMPTY_GROUPS: frozenset[str] = frozenset()
 
 
 def _term_text(months: int, days: int) -> str:
@@ -104,18 +127,34 @@ class _Prepared:
     def __init__(self, s: Sentence, explain: bool) -> None:
         self.explain = explain
         self.start = s.start_date.toordinal()
-        rank = max(GRAVITY_RANK[c.gravity] for c in s.counts)
-        self.gravity = GRAVITIES[rank]
-        groups: set[str] = set()
-        for c in s.counts:
-            groups.update(c.groups)
-        if s.death_sentence_commuted:
-            groups.add(DEATH_COMMUTED_GROUP)
-        self.groups = frozenset(groups)
-        self.count_groups = [(c.offence_date.toordinal(), frozenset(c.groups)) for c in s.counts]
-        self.last_offence = max(c.offence_date for c in s.counts).toordinal()
+        counts = s.counts
+        if len(counts) == 1:
+            c0 = counts[0]
+            self.gravity = c0.gravity
+            offence = c0.offence_date.toordinal()
+            count_groups = frozenset(c0.groups) if c0.groups else _EMPTY_GROUPS
+            self.count_groups = [(offence, count_groups)]
+            self.last_offence = offence
+            if s.death_sentence_commuted:
+                self.groups = count_groups | {DEATH_COMMUTED_GROUP}
+            else:
+                self.groups = count_groups
+        else:
+            rank = max([GRAVITY_RANK[c.gravity] for c in counts])
+            self.gravity = GRAVITIES[rank]
+            groups: set[str] = set()
+            for c in counts:
+                groups.update(c.groups)
+            if s.death_sentence_commuted:
+                groups.add(DEATH_COMMUTED_GROUP)
+            self.groups = frozenset(groups)
+            self.count_groups = [
+                (c.offence_date.toordinal(), frozenset(c.groups) if c.groups else _EMPTY_GROUPS)
+                for c in counts
+            ]
+            self.last_offence = max([day for day, _ in self.count_groups])
         steps: list[Step] = []
-        for n, c in enumerate(s.counts, 1):
+        for n, c in enumerate(s.counts if explain else (), 1):
             t = c.term
             if self.explain:
                 steps.append(
@@ -128,14 +167,20 @@ class _Prepared:
                         offence_date=c.offence_date.isoformat(),
                     )
                 )
-        self.life = any(c.term.life for c in s.counts)
         self.months = 0
         self.days = 0
+        if len(counts) == 1:
+            t0 = counts[0].term
+            self.life = t0.life
+            if not t0.life:
+                self.months, self.days = t0.years * 12 + t0.months, t0.days
+        else:
+            self.life = any(c.term.life for c in counts)
         if self.life:
             if self.explain:
                 steps.append(_step("life_term"))
-        elif len(s.counts) == 1:
-            self.months, self.days = s.counts[0].term.total_months, s.counts[0].term.days
+        elif len(counts) == 1:
+            pass
         else:
             terms = [(c.term.total_months, c.term.days) for c in s.counts]
             # Strictest term: the one ending last from the same start.
@@ -182,7 +227,7 @@ class _Prepared:
         dsteps: list[Step] = []
         total = 0
         for p in s.detention:
-            n_days = cal.days_inclusive(p.start.toordinal(), p.end.toordinal())
+            n_days = p.end.toordinal() - p.start.toordinal() + 1
             total += n_days
             if self.explain:
                 dsteps.append(
@@ -198,13 +243,17 @@ class _Prepared:
         self.adjustments = (
             sorted(s.adjustments, key=lambda a: a.date) if len(s.adjustments) > 1 else s.adjustments
         )
-        self.escape_gaps: list[tuple[int, int, Escape | Recall]] = [
-            (a.date_from.toordinal(), a.date_to.toordinal() - a.date_from.toordinal() + 1, a)
-            for a in self.adjustments
-            if isinstance(a, Escape)
-        ]
-        self.inputs: dict[str, StepValue] = (
-            {}
+        self.escape_gaps: list[tuple[int, int, Escape | Recall]] = (
+            [
+                (a.date_from.toordinal(), a.date_to.toordinal() - a.date_from.toordinal() + 1, a)
+                for a in self.adjustments
+                if isinstance(a, Escape)
+            ]
+            if self.adjustments
+            else []
+        )
+        self.inputs: Mapping[str, StepValue] = (
+            _NO_INPUTS
             if not explain
             else {
                 "start_date": s.start_date.isoformat(),
@@ -228,8 +277,10 @@ class _Eval:
         pec: View,
         as_of: int,
         law: str,
+        memo: dict[object, object],
     ) -> None:
         self.explain = p.explain
+        self.memo = memo
         self.s = s
         self.p = p
         self.cc = cc
@@ -242,14 +293,41 @@ class _Eval:
     # -- helpers -------------------------------------------------------------------------------
 
     def _rule(self, view: View, family: str) -> Rule:
-        rule = view.get(family)
-        assert rule is not None, family  # validation guarantees required rules
-        return rule
+        # Validation guarantees the required rules (KeyError otherwise).
+        return view.rules[family]
+
+    def _conditions(
+        self, key: tuple[object, ...], build: Callable[[], tuple[Condition, ...]]
+    ) -> tuple[Condition, ...]:
+        """Conditions; without explanation one shared (read-only) tuple per combination."""
+        if self.explain:
+            return build()
+        memo = self.memo
+        found = memo.get(key)
+        if found is None:
+            if len(memo) > 100_000:
+                memo.clear()
+            found = memo[key] = tuple(
+                [Condition(c.code, c.met, MappingProxyType(dict(c.params))) for c in build()]
+            )
+        return found  # type: ignore[return-value]
 
     def _bd(self, rules: list[Rule], steps: list[Step], served: bool = True) -> Breakdown:
-        """Breakdown; ``served`` adds the credit rules behind the served axis."""
-        used = rules + self.served_rules if served else rules
-        return Breakdown(tuple([r.ref for r in used]), self.p.inputs, tuple(steps), self.law)
+        """Breakdown; ``served`` adds the credit rules behind the served axis.
+
+        Without explanation a breakdown is only the rules and the law: one shared object per
+        combination (the results are immutable)."""
+        used = rules + self.served_rules if served and self.served_rules else rules
+        if not self.explain:
+            key = (self.law, *map(_SEQ, used))
+            memo = self.memo
+            bd = memo.get(key)
+            if bd is None:
+                bd = memo[key] = new_breakdown(
+                    tuple([r.ref for r in used]), _NO_INPUTS, _NO_STEPS, self.law
+                )
+            return bd  # type: ignore[return-value]
+        return new_breakdown(tuple([r.ref for r in used]), self.p.inputs, tuple(steps), self.law)
 
     def _map(self, day: int, steps: list[Step] | None, fractions: bool = True) -> int:
         """Move a day on the served axis past the days not served."""
@@ -314,7 +392,7 @@ class _Eval:
         if self.end is not None and day > self.end:
             if self.explain:
                 steps.append(_step("after_end", result=iso(day), end=iso(self.end)))
-            return DatedResult(
+            return new_dated(
                 NOT_ELIGIBLE,
                 None,
                 self._bd(rules, steps),
@@ -344,7 +422,7 @@ class _Eval:
                 sex, key = ("F", "woman_age") if cat == "woman_of_age" else ("M", "man_age")
                 if person.sex == sex:
                     age = rule.int_(key)
-                    day = cal.birthday(person.birth_date, age).toordinal()
+                    day = cal.birthday_ord(person.birth_date.toordinal(), age)
                     if self.explain:
                         steps.append(
                             _step("age_reached", category=cat, age=age, from_date=iso(day))
@@ -357,49 +435,51 @@ class _Eval:
 
     def _run(self) -> None:
         s, p = self.s, self.p
-        cc = self.cc
+        explain = self.explain
+        ccr = self.cc.rules
         # CC art. 62 part 3: credit of pre-trial detention by the institution type of the verdict.
-        credit_rule = self._rule(cc, "pretrial_credit_ratio")
-        served_rule = self._rule(cc, "pretrial_credit_counts_as_served")
+        credit_rule = ccr["pretrial_credit_ratio"]
         credit_steps = list(p.detention_steps)
         credit = 0
-        if p.detention_days:
+        detention_days = p.detention_days
+        if detention_days:
             ratio = credit_rule.frac(s.institution_type)
-            credit = fraction_days(ratio, p.detention_days)
-            credit_steps.append(
-                _step(
-                    "credit_ratio",
-                    days=p.detention_days,
-                    ratio=cal.format_fraction(ratio),
-                    institution_type=s.institution_type,
-                    credit_days=credit,
+            credit = fraction_days(ratio, detention_days)
+            if explain:
+                credit_steps.append(
+                    _step(
+                        "credit_ratio",
+                        days=detention_days,
+                        ratio=cal.format_fraction(ratio),
+                        institution_type=s.institution_type,
+                        credit_days=credit,
+                    )
                 )
-            )
         served_credit = credit
-        if credit != p.detention_days and not served_rule.flag("counts_as_served"):
-            served_credit = p.detention_days
         self.credit = credit
-        self.credit_rules = [credit_rule] if p.detention_days else []
+        self.credit_rules = [credit_rule] if detention_days else []
         # Rules behind the served axis (fractions of the term): the ratio, and whether the
         # multiplied credit counts as actually served [U].
         self.served_rules = list(self.credit_rules)
-        if credit != p.detention_days:
+        if credit != detention_days:
+            served_rule = ccr["pretrial_credit_counts_as_served"]
+            if not served_rule.flag("counts_as_served"):
+                served_credit = detention_days
             self.served_rules.append(served_rule)
         self.end_start = p.start - credit
         self.served_start = p.start - served_credit
-        credit_steps.append(
-            _step(
-                "effective_start",
-                start=iso(p.start),
-                credit_days=credit,
-                effective_start=iso(self.end_start),
+        if explain:
+            credit_steps.append(
+                _step(
+                    "effective_start",
+                    start=iso(p.start),
+                    credit_days=credit,
+                    effective_start=iso(self.end_start),
+                )
             )
-        )
         served_steps = list(credit_steps)
-        if served_credit != credit:
-            served_steps.append(
-                _step("credit_not_served", days=p.detention_days, credit_days=credit)
-            )
+        if served_credit != credit and explain:
+            served_steps.append(_step("credit_not_served", days=detention_days, credit_days=credit))
             served_steps.append(
                 _step(
                     "effective_start",
@@ -582,15 +662,15 @@ class _Eval:
         self.end = end
         end_rules = list(self.credit_rules)
         if end is None:
-            self.end_result = DatedResult(
+            self.end_result = new_dated(
                 NOT_APPLICABLE,
                 None,
                 self._bd(end_rules, end_steps, served=False),
                 reason="life_imprisonment",
             )
         else:
-            self.end_result = DatedResult(
-                DATE, date.fromordinal(end), self._bd(end_rules, end_steps, served=False)
+            self.end_result = new_dated(
+                DATE, to_date(end), self._bd(end_rules, end_steps, served=False)
             )
         self.parole = self._parole()
         self.mandatory = self._mandatory()
@@ -694,7 +774,7 @@ class _Eval:
 
     def _parole(self) -> DatedResult:
         p, s, cc = self.p, self.s, self.cc
-        steps = list(self.served_steps)
+        steps = list(self.served_steps) if self.explain else _NO_STEP_LIST
         rules: list[Rule] = []
         if self.recall is not None:
             after = self._rule(cc, "parole_after_recall")
@@ -707,9 +787,7 @@ class _Eval:
                             reason="Parole was revoked on this sentence; a new parole is not provided for (configuration).",
                         )
                     )
-                return DatedResult(
-                    NOT_ELIGIBLE, None, self._bd(rules, steps), reason="after_recall"
-                )
+                return new_dated(NOT_ELIGIBLE, None, self._bd(rules, steps), reason="after_recall")
         if not self.life and p.gravity == "misdemeanour":
             if self.explain:
                 steps.append(
@@ -718,11 +796,11 @@ class _Eval:
                         reason="Parole applies to imprisonment for crimes, not to criminal misdemeanours.",
                     )
                 )
-            return DatedResult(NOT_APPLICABLE, None, self._bd(rules, steps), reason="misdemeanour")
+            return new_dated(NOT_APPLICABLE, None, self._bd(rules, steps), reason="misdemeanour")
         blocking, lifted_from, general_only = self._exclusions(steps, rules)
         if blocking is not None:
             rules.insert(0, blocking)
-            return DatedResult(
+            return new_dated(
                 NOT_ELIGIBLE,
                 None,
                 self._bd(rules, steps),
@@ -852,14 +930,14 @@ class _Eval:
         late = self._after_end(day, rules, steps)
         if late is not None:
             return late
-        return DatedResult(DATE, date.fromordinal(day), self._bd(rules, steps))
+        return new_dated(DATE, to_date(day), self._bd(rules, steps))
 
     def _mandatory(self) -> Flag:
         rule = self.cc.get("mandatory_parole")
         b = self.s.behaviour
         steps: list[Step] = []
         if rule is None or not rule.flag("active") or self.parole.status != DATE:
-            return Flag(False, self._bd([rule] if rule else [], steps, served=False))
+            return new_flag(False, self._bd([rule] if rule else [], steps, served=False))
         if self.explain:
             steps.append(
                 _step(
@@ -871,13 +949,13 @@ class _Eval:
         value = (b.damage_compensated or not rule.flag("requires_damage_compensated")) and (
             not b.malicious_violator or not rule.flag("requires_no_malicious_violation")
         )
-        return Flag(value, self._bd([rule], steps, served=False))
+        return new_flag(value, self._bd([rule], steps, served=False))
 
     # -- CC art. 73: replacement by a milder punishment ----------------------------------------
 
     def _replacement(self) -> DatedResult:
         p = self.p
-        steps = list(self.served_steps)
+        steps = list(self.served_steps) if self.explain else _NO_STEP_LIST
         if self.life:
             if self.explain:
                 steps.append(
@@ -886,9 +964,7 @@ class _Eval:
                         reason="Replacement by a milder punishment is not provided for life imprisonment.",
                     )
                 )
-            return DatedResult(
-                NOT_APPLICABLE, None, self._bd([], steps), reason="life_imprisonment"
-            )
+            return new_dated(NOT_APPLICABLE, None, self._bd([], steps), reason="life_imprisonment")
         if p.gravity == "misdemeanour":
             if self.explain:
                 steps.append(
@@ -896,7 +972,7 @@ class _Eval:
                         "not_applicable", reason="Replacement applies to imprisonment for crimes."
                     )
                 )
-            return DatedResult(NOT_APPLICABLE, None, self._bd([], steps), reason="misdemeanour")
+            return new_dated(NOT_APPLICABLE, None, self._bd([], steps), reason="misdemeanour")
         if p.gravity == "especially_grave":
             rule = self.cc.get("replacement_fraction_especially_grave")
             if rule is None:
@@ -907,7 +983,7 @@ class _Eval:
                             reason="No rule in force allows replacement for an especially grave crime.",
                         )
                     )
-                return DatedResult(NOT_ELIGIBLE, None, self._bd([], steps), reason="no_rule")
+                return new_dated(NOT_ELIGIBLE, None, self._bd([], steps), reason="no_rule")
             fraction = rule.frac("especially_grave")
         else:
             rule = self._rule(self.cc, "replacement_fraction")
@@ -923,8 +999,8 @@ class _Eval:
             )
         day = self._fraction_date(fraction, steps)
         rules = [rule]
-        return self._after_end(day, rules, steps) or DatedResult(
-            DATE, date.fromordinal(day), self._bd(rules, steps)
+        return self._after_end(day, rules, steps) or new_dated(
+            DATE, to_date(day), self._bd(rules, steps)
         )
 
     # -- PEC art. 96: change of institution type ----------------------------------------------
@@ -937,14 +1013,20 @@ class _Eval:
         to_min = self._rule(pec, "transfer_to_minimum")
         if itype == "FULL":
             targets = full.names("targets")
-            conds: tuple[Condition, ...] = (
-                Condition(
-                    "behaviour_degree",
-                    b.positive_degree >= full.int_("min_behaviour_degree"),
-                    {"required": full.int_("min_behaviour_degree"), "actual": b.positive_degree},
+            conds = self._conditions(
+                ("transfer_from_full", full.seq, b.positive_degree),
+                lambda: (
+                    Condition(
+                        "behaviour_degree",
+                        b.positive_degree >= full.int_("min_behaviour_degree"),
+                        {
+                            "required": full.int_("min_behaviour_degree"),
+                            "actual": b.positive_degree,
+                        },
+                    ),
                 ),
             )
-            steps = list(self.served_steps) + self.adj_steps
+            steps = list(self.served_steps) + self.adj_steps if self.explain else _NO_STEP_LIST
             if self.life:
                 if self.explain:
                     steps.append(
@@ -954,7 +1036,7 @@ class _Eval:
                         )
                     )
                 return tuple(
-                    DatedResult(
+                    new_dated(
                         NOT_APPLICABLE,
                         None,
                         self._bd([full], steps),
@@ -975,29 +1057,17 @@ class _Eval:
             day = self._fraction_date(full.frac("fraction"), steps)
             late = self._after_end(day, [full], steps)
             return tuple(
-                replace(late, target=t)
+                new_dated(late.status, None, late.breakdown, late.reason, None, t)
                 if late
-                else DatedResult(
-                    DATE, date.fromordinal(day), self._bd([full], steps), target=t, conditions=conds
+                else new_dated(
+                    DATE, to_date(day), self._bd([full], steps), target=t, conditions=conds
                 )
                 for t in targets
             )
         if itype not in to_min.names("from_types"):
             return ()
-        steps = list(self.served_steps) + self.adj_steps
+        steps = list(self.served_steps) + self.adj_steps if self.explain else _NO_STEP_LIST
         rules = [to_min]
-        conds = (
-            Condition(
-                "conditions_of_serving",
-                b.conditions in to_min.names("conditions"),
-                {"required": ", ".join(to_min.names("conditions")), "actual": b.conditions},
-            ),
-            Condition(
-                "behaviour_degree",
-                b.positive_degree >= to_min.int_("min_behaviour_degree"),
-                {"required": to_min.int_("min_behaviour_degree"), "actual": b.positive_degree},
-            ),
-        )
         if self.life:
             if self.explain:
                 steps.append(
@@ -1007,7 +1077,7 @@ class _Eval:
                     )
                 )
             return (
-                DatedResult(
+                new_dated(
                     NOT_APPLICABLE,
                     None,
                     self._bd(rules, steps),
@@ -1016,7 +1086,7 @@ class _Eval:
                 ),
             )
         excl = pec.get("transfer_to_minimum_exclusions")
-        if excl is not None:
+        if excl is not None and (p.groups or p.gravity in excl.names("gravities")):
             reason = ""
             hit = sorted(p.groups.intersection(excl.names("groups")))
             unless = sorted(p.groups.intersection(excl.names("groups_unless_compensated")))
@@ -1035,7 +1105,7 @@ class _Eval:
                         )
                     )
                 return (
-                    DatedResult(
+                    new_dated(
                         NOT_ELIGIBLE,
                         None,
                         self._bd([excl, to_min], steps),
@@ -1074,10 +1144,23 @@ class _Eval:
         late = self._after_end(day, rules, steps, target="MIN")
         if late is not None:
             return (late,)
-        return (
-            DatedResult(
-                DATE, date.fromordinal(day), self._bd(rules, steps), target="MIN", conditions=conds
+        conds = self._conditions(
+            ("transfer_to_minimum", to_min.seq, b.conditions, b.positive_degree),
+            lambda: (
+                Condition(
+                    "conditions_of_serving",
+                    b.conditions in to_min.names("conditions"),
+                    {"required": ", ".join(to_min.names("conditions")), "actual": b.conditions},
+                ),
+                Condition(
+                    "behaviour_degree",
+                    b.positive_degree >= to_min.int_("min_behaviour_degree"),
+                    {"required": to_min.int_("min_behaviour_degree"), "actual": b.positive_degree},
+                ),
             ),
+        )
+        return (
+            new_dated(DATE, to_date(day), self._bd(rules, steps), target="MIN", conditions=conds),
         )
 
     # -- PEC: preferential conditions one year before release ---------------------------------
@@ -1093,7 +1176,7 @@ class _Eval:
                         reason="Life imprisonment has no date of release to count back from.",
                     )
                 )
-            return DatedResult(
+            return new_dated(
                 NOT_APPLICABLE,
                 None,
                 self._bd([rule], steps, served=False),
@@ -1132,9 +1215,9 @@ class _Eval:
                 },
             ),
         )
-        return DatedResult(
+        return new_dated(
             DATE,
-            date.fromordinal(day),
+            to_date(day),
             self._bd([rule, *self.credit_rules], steps, served=False),
             conditions=conds,
         )
@@ -1158,40 +1241,48 @@ def _describe(r: DatedResult) -> str:
     return r.date.isoformat() if r.date is not None else r.reason.replace("_", " ")
 
 
-def _pick(offence: DatedResult, later: DatedResult) -> DatedResult:
+def _pick(offence: DatedResult, later: DatedResult, explain: bool) -> DatedResult:
     chosen, other = (later, offence) if _better(offence, later) else (offence, later)
-    step = _step(
-        "more_favourable_law",
-        offence_law=_describe(offence),
-        later_law=_describe(later),
-        chosen="later law" if chosen is later else "law at the time of the offence",
-    )
     bd = chosen.breakdown
-    return replace(
-        chosen,
-        breakdown=replace(bd, steps=(*bd.steps, step), alternative=other),
+    steps = bd.steps
+    if explain:
+        step = _step(
+            "more_favourable_law",
+            offence_law=_describe(offence),
+            later_law=_describe(later),
+            chosen="later law" if chosen is later else "law at the time of the offence",
+        )
+        steps = (*steps, step)
+    return new_dated(
+        chosen.status,
+        chosen.date,
+        new_breakdown(bd.rules, bd.inputs, steps, bd.law, other),
+        chosen.reason,
+        chosen.reason_params,
+        chosen.target,
+        chosen.conditions,
     )
 
 
-def _merge(offence: _Eval, later: _Eval) -> SentenceDates:
+def _merge(offence: _Eval, later: _Eval, explain: bool) -> SentenceDates:
     transfers = []
     by_target = {t.target: t for t in later.transfers}
     for t in offence.transfers:
         other = by_target.pop(t.target, None)
-        transfers.append(t if other is None else _pick(t, other))
+        transfers.append(t if other is None else _pick(t, other, explain))
     transfers.extend(by_target.values())
     mandatory = (
         later.mandatory
         if later.mandatory.value and not offence.mandatory.value
         else offence.mandatory
     )
-    return SentenceDates(
-        end_of_sentence=_pick(offence.end_result, later.end_result),
-        parole=_pick(offence.parole, later.parole),
-        mandatory_parole_candidate=mandatory,
-        replacement_by_milder=_pick(offence.replacement, later.replacement),
-        transfers=tuple(transfers),
-        preferential_conditions=_pick(offence.preferential, later.preferential),
+    return new_dates(
+        _pick(offence.end_result, later.end_result, explain),
+        _pick(offence.parole, later.parole, explain),
+        mandatory,
+        _pick(offence.replacement, later.replacement, explain),
+        tuple(transfers),
+        _pick(offence.preferential, later.preferential, explain),
     )
 
 
@@ -1200,31 +1291,70 @@ def calculate(
 ) -> Calculation:
     """Compute every date of ``sentence`` as known on ``as_of``, or the issues that stop it.
 
-    With ``explain=False`` the breakdowns carry the rules used but no steps or inputs: the same
-    dates, faster, for bulk recalculation and the policy simulator.
+    With ``explain=False`` the breakdowns carry the rules used and the law, but no steps and no
+    inputs: the same dates, much faster, for bulk recalculation and the policy simulator.
     """
     ruleset = rules if rules is not None else default_rules()
-    issues = validate(sentence, ruleset, as_of)
-    if issues:
-        return Calculation(None, tuple(issues))
-    p = _Prepared(sentence, explain)
+    return _calculate(sentence, as_of, as_of.toordinal(), ruleset, explain)
+
+
+def calculate_many(
+    sentences: Iterable[Sentence],
+    *,
+    as_of: date,
+    rules: RuleSet | None = None,
+    explain: bool = False,
+) -> list[Calculation]:
+    """``calculate`` for many sentences on one day (bulk recalculation, policy simulator).
+
+    The results are those of ``calculate``, in order; by default without explanation.
+    """
+    ruleset = rules if rules is not None else default_rules()
     today = as_of.toordinal()
+    return [_calculate(s, as_of, today, ruleset, explain) for s in sentences]
+
+
+def _calculate(
+    sentence: Sentence, as_of: date, today: int, ruleset: RuleSet, explain: bool
+) -> Calculation:
+    if not looks_valid(sentence, as_of):
+        issues = validate(sentence, ruleset, as_of)
+        if issues:
+            return Calculation(None, tuple(issues))
+    p = _Prepared(sentence, explain)
     now = ruleset.at(today)
     at_offence = ruleset.at(p.last_offence)
-    count_views = [ruleset.at(day) for day, _ in p.count_groups]
-    same = [now] * len(count_views)
-    relevant = ruleset.relevant_exclusions(p.groups)
-    if at_offence.same_law(now, relevant) and all(v.same_law(now, relevant) for v in count_views):
-        only = _Eval(sentence, p, now, same, now, today, "single")
-        dates = SentenceDates(
-            only.end_result,
-            only.parole,
-            only.mandatory,
-            only.replacement,
-            only.transfers,
-            only.preferential,
+    if now.missing_required or at_offence.missing_required_cc:
+        # A gap in the rule files: validate names the rule and the day.
+        return Calculation(None, tuple(validate(sentence, ruleset, as_of)))
+    memo = ruleset.memo
+    count_groups = p.count_groups
+    if len(count_groups) == 1:
+        # One count: its offence is the last offence.
+        count_views = [at_offence]
+        same = [now]
+    else:
+        count_views = [ruleset.at(day) for day, _ in count_groups]
+        same = [now] * len(count_views)
+    if at_offence is now and len(count_groups) == 1:
+        single = True
+    else:
+        relevant = ruleset.relevant_exclusions(p.groups)
+        single = at_offence.same_law(now, relevant) and all(
+            v.same_law(now, relevant) for v in count_views
         )
-        return Calculation(dates)
-    later = _Eval(sentence, p, now, same, now, today, "later")
-    offence = _Eval(sentence, p, at_offence, count_views, now, today, "offence")
-    return Calculation(_merge(offence, later))
+    if single:
+        only = _Eval(sentence, p, now, same, now, today, "single", memo)
+        return new_calculation(
+            new_dates(
+                only.end_result,
+                only.parole,
+                only.mandatory,
+                only.replacement,
+                only.transfers,
+                only.preferential,
+            )
+        )
+    later = _Eval(sentence, p, now, same, now, today, "later", memo)
+    offence = _Eval(sentence, p, at_offence, count_views, now, today, "offence", memo)
+    return new_calculation(_merge(offence, later, explain))

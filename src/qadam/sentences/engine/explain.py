@@ -7,8 +7,9 @@ so the UI can translate it; ``text`` renders the English sentence from ``STEP_TE
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 
 StepValue = str | int | bool | None
 
@@ -164,3 +165,143 @@ class Calculation:
     @property
     def ok(self) -> bool:
         return self.dates is not None
+
+
+# -- fast construction of results ----------------------------------------------------------------
+#
+# The generated ``__init__`` of a frozen dataclass sets each field through ``object.__setattr__``,
+# which costs several times a plain slot assignment; bulk recalculation builds millions of
+# results. The engine builds them as instances of a plain class with the same slots and then
+# gives them their real class: the objects are ordinary, frozen instances of the dataclasses
+# (equality, repr, pickling and FrozenInstanceError as usual). The layouts are checked below.
+
+
+class _DatedResultB:
+    __slots__ = DatedResult.__slots__
+    status: Any
+    date: Any
+    breakdown: Any
+    reason: Any
+    reason_params: Any
+    target: Any
+    conditions: Any
+
+
+class _BreakdownB:
+    __slots__ = Breakdown.__slots__
+    rules: Any
+    inputs: Any
+    steps: Any
+    law: Any
+    alternative: Any
+
+
+class _FlagB:
+    __slots__ = Flag.__slots__
+    value: Any
+    breakdown: Any
+
+
+class _SentenceDatesB:
+    __slots__ = SentenceDates.__slots__
+    end_of_sentence: Any
+    parole: Any
+    mandatory_parole_candidate: Any
+    replacement_by_milder: Any
+    transfers: Any
+    preferential_conditions: Any
+
+
+class _CalculationB:
+    __slots__ = Calculation.__slots__
+    dates: Any
+    issues: Any
+
+
+def new_dated(
+    status: str,
+    day: date | None,
+    breakdown: Breakdown,
+    reason: str = "",
+    reason_params: Mapping[str, StepValue] | None = None,
+    target: str = "",
+    conditions: tuple[Condition, ...] = (),
+) -> DatedResult:
+    o = _DatedResultB()
+    o.status = status
+    o.date = day
+    o.breakdown = breakdown
+    o.reason = reason
+    o.reason_params = reason_params
+    o.target = target
+    o.conditions = conditions
+    o.__class__ = DatedResult  # type: ignore[assignment]
+    return o  # type: ignore[return-value]
+
+
+def new_breakdown(
+    rules: tuple[RuleRef, ...],
+    inputs: Mapping[str, StepValue],
+    steps: tuple[Step, ...],
+    law: str = "single",
+    alternative: DatedResult | None = None,
+) -> Breakdown:
+    o = _BreakdownB()
+    o.rules = rules
+    o.inputs = inputs
+    o.steps = steps
+    o.law = law
+    o.alternative = alternative
+    o.__class__ = Breakdown  # type: ignore[assignment]
+    return o  # type: ignore[return-value]
+
+
+def new_flag(value: bool, breakdown: Breakdown) -> Flag:
+    o = _FlagB()
+    o.value = value
+    o.breakdown = breakdown
+    o.__class__ = Flag  # type: ignore[assignment]
+    return o  # type: ignore[return-value]
+
+
+def new_dates(
+    end_of_sentence: DatedResult,
+    parole: DatedResult,
+    mandatory_parole_candidate: Flag,
+    replacement_by_milder: DatedResult,
+    transfers: tuple[DatedResult, ...],
+    preferential_conditions: DatedResult,
+) -> SentenceDates:
+    o = _SentenceDatesB()
+    o.end_of_sentence = end_of_sentence
+    o.parole = parole
+    o.mandatory_parole_candidate = mandatory_parole_candidate
+    o.replacement_by_milder = replacement_by_milder
+    o.transfers = transfers
+    o.preferential_conditions = preferential_conditions
+    o.__class__ = SentenceDates  # type: ignore[assignment]
+    return o  # type: ignore[return-value]
+
+
+def new_calculation(dates: SentenceDates) -> Calculation:
+    o = _CalculationB()
+    o.dates = dates
+    o.issues = ()
+    o.__class__ = Calculation  # type: ignore[assignment]
+    return o  # type: ignore[return-value]
+
+
+def _check_layouts() -> None:
+    for cls, builder in (
+        (DatedResult, _DatedResultB),
+        (Breakdown, _BreakdownB),
+        (Flag, _FlagB),
+        (SentenceDates, _SentenceDatesB),
+        (Calculation, _CalculationB),
+    ):
+        names = tuple(f.name for f in fields(cls))
+        if cls.__slots__ != names or builder.__slots__ != names:
+            raise TypeError(f"{cls.__name__}: fields {names} differ from the fast builder")
+
+
+_check_layouts()

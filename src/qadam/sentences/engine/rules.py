@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import itertools
 import tomllib
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import cast
 
 from .calendar import Frac, format_fraction, parse_fraction
 from .explain import RuleRef
@@ -174,6 +174,8 @@ class RuleFileError(ValueError):
 
 ParamValue = Frac | int | bool | tuple[str, ...]
 
+_RULE_SEQ = itertools.count(1)
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -189,11 +191,14 @@ class Rule:
     from_ord: int = field(default=0, compare=False)
     to_ord: int = field(default=0, compare=False)
     ref: RuleRef = field(init=False, compare=False, repr=False)
+    # Unique per Rule object in the process: a cheap key for caches of breakdowns.
+    seq: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Built once: every breakdown that uses the rule shares it.
         ref = RuleRef(self.id, self.citation, self.valid_from, self.confidence)
         object.__setattr__(self, "ref", ref)
+        object.__setattr__(self, "seq", next(_RULE_SEQ))
 
     @property
     def unverified(self) -> bool:
@@ -205,16 +210,16 @@ class Rule:
 
     # Parameter types are checked once when the file is loaded; the accessors only cast.
     def frac(self, name: str) -> Frac:
-        return cast(Frac, self.params[name])
+        return self.params[name]  # type: ignore[return-value]
 
     def int_(self, name: str) -> int:
-        return cast(int, self.params[name])
+        return self.params[name]  # type: ignore[return-value]
 
     def flag(self, name: str) -> bool:
-        return cast(bool, self.params[name])
+        return self.params[name]  # type: ignore[return-value]
 
     def names(self, name: str) -> tuple[str, ...]:
-        return cast(tuple[str, ...], self.params[name])
+        return self.params[name]  # type: ignore[return-value]
 
     def describe(self, name: str) -> str:
         value = self.params[name]
@@ -224,12 +229,14 @@ class Rule:
 
 
 class View:
-    """The rules in force on one day: family id → Rule (absent when no version is in force)."""
+    """The rules in force on one day: family id → Rule (absent when no version is in force).
 
-    __slots__ = ("base_key", "day", "missing_required", "rules")
+    Days on which the same versions of every family are in force share one View."""
+
+    __slots__ = ("base_key", "day", "missing_required", "missing_required_cc", "rules")
 
     def __init__(self, day: int, rules: dict[str, Rule]) -> None:
-        self.day = day
+        self.day = day  # first day of the period in which these versions are in force
         self.rules = rules
         # Identity of the CC wording in force, apart from the part 8 exclusions (compared only
         # when the sentence has a group they name).
@@ -239,12 +246,15 @@ class View:
             if f not in EXCLUSION_FAMILIES
         )
         self.missing_required = tuple(f for f in REQUIRED_FAMILIES if f not in rules)
+        self.missing_required_cc = tuple(f for f in self.missing_required if f in CC_FAMILIES)
 
     def get(self, family: str) -> Rule | None:
         return self.rules.get(family)
 
     def same_law(self, other: View, exclusions: tuple[str, ...]) -> bool:
         """True when both days have the same CC wording, counting only these exclusions."""
+        if self is other:
+            return True
         if self.base_key != other.base_key:
             return False
         mine, theirs = self.rules, other.rules
@@ -252,7 +262,10 @@ class View:
 
 
 class RuleSet:
-    """All versions of all rule families, indexed for lookup by day."""
+    """All versions of all rule families, indexed for lookup by day.
+
+    The validity boundaries of all versions cut the calendar into periods in which the same
+    versions are in force; each period has one View, found by bisection and cached per day."""
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         families: dict[str, list[Rule]] = {}
@@ -268,6 +281,25 @@ class RuleSet:
             fam: frozenset(g for r in families.get(fam, ()) for g in r.names("groups"))
             for fam in EXCLUSION_FAMILIES
         }
+        cuts = {_MIN_DAY}
+        for versions in families.values():
+            for rule in versions:
+                cuts.add(rule.from_ord)
+                if rule.to_ord < _MAX_DAY:
+                    cuts.add(rule.to_ord + 1)
+        self._cuts = sorted(cuts)
+        self._periods = [self._build(day) for day in self._cuts]
+        # Caches of the calculation (shared results of explain=False); see compute.py.
+        self.memo: dict[object, object] = {}
+
+    def _build(self, day: int) -> View:
+        found: dict[str, Rule] = {}
+        for fam, versions in self.families.items():
+            for rule in versions:
+                if rule.from_ord <= day <= rule.to_ord:
+                    found[fam] = rule
+                    break
+        return View(day, found)
 
     def relevant_exclusions(self, groups: frozenset[str]) -> tuple[str, ...]:
         """Part 8 exclusion families that name one of these offence groups."""
@@ -281,13 +313,7 @@ class RuleSet:
         """The rules in force on ``day`` (an ordinal); cached per day."""
         view = self._views.get(day)
         if view is None:
-            found: dict[str, Rule] = {}
-            for fam, versions in self.families.items():
-                for rule in versions:
-                    if rule.from_ord <= day <= rule.to_ord:
-                        found[fam] = rule
-                        break
-            view = View(day, found)
+            view = self._periods[bisect_right(self._cuts, day) - 1]
             if len(self._views) > 50_000:
                 self._views.clear()
             self._views[day] = view
@@ -312,6 +338,10 @@ class RuleSet:
                 rule = replace(rule, params={**rule.params, **converted})
             out.append(rule)
         return RuleSet(out)
+
+
+_MIN_DAY = date.min.toordinal()
+_MAX_DAY = date.max.toordinal()
 
 
 def _where(file: str, rule_id: str, valid_from: object, fld: str) -> str:

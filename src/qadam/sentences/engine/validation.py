@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .calendar import birthday
+from .calendar import birthday, birthday_ord
 from .explain import Issue, StepValue
 from .model import (
     COMBINATIONS,
@@ -403,3 +403,92 @@ def validate(sentence: Sentence, rules: RuleSet, as_of: date) -> list[Issue]:
                     )
                 )
     return issues
+
+
+_SHARES_OK: set[str] = set()
+
+
+def looks_valid(sentence: Sentence, as_of: date) -> bool:
+    """A fast check for the common case, without messages: True only when ``validate`` finds no
+    issue other than a gap in the rules (which the caller checks on the views it uses).
+
+    It may answer False for a valid sentence (a rare shape: several detention periods or
+    escapes, adjustments other than escapes and amnesties); the caller then runs ``validate``.
+    """
+    counts = sentence.counts
+    if not counts:
+        return False
+    start = sentence.start_date
+    life = False
+    for c in counts:
+        term = c.term
+        if (
+            not c.article.strip()
+            or c.gravity not in GRAVITY_RANK
+            or c.offence_date > start
+            or c.offence_date > as_of
+            or not _term_ok(term)
+        ):
+            return False
+        if term.life:
+            life = True
+            if c.article_max_years is not None:
+                return False
+        elif c.article_max_years is not None and (
+            (term.years * 12 + term.months, term.days) > (c.article_max_years * 12, 0)
+        ):
+            return False
+    if sentence.institution_type not in INSTITUTION_TYPES:
+        return False
+    combination = sentence.combination
+    if combination not in COMBINATIONS:
+        return False
+    if combination == "partial" and sentence.partial_share not in _SHARES_OK:
+        head, sep, tail = sentence.partial_share.partition("/")
+        if not (head.isdigit() and (not sep or tail.isdigit())):
+            return False
+        if not 0 < int(head) <= (int(tail) if sep else 1):
+            return False
+        if len(_SHARES_OK) < 1000:
+            _SHARES_OK.add(sentence.partial_share)
+    detention = sentence.detention
+    if detention:
+        if len(detention) > 1:
+            return False
+        period = detention[0]
+        if period.end < period.start or period.end >= start:
+            return False
+    adjustments = sentence.adjustments
+    if adjustments:
+        escapes = 0
+        for adj in adjustments:
+            cls = type(adj)
+            if cls is Escape:
+                escapes += 1
+                if escapes > 1 or adj.date_to < adj.date_from:  # type: ignore[union-attr]
+                    return False
+            elif cls is Amnesty:
+                reduce_by = adj.reduce_by  # type: ignore[union-attr]
+                if (
+                    life
+                    or reduce_by.life
+                    or min(reduce_by.years, reduce_by.months, reduce_by.days) < 0
+                ):
+                    return False
+            else:
+                return False
+            if adj.date < start or adj.date > as_of or not adj.source.strip():
+                return False
+    person = sentence.person
+    if person.sex not in ("", "F", "M") or person.disability_group not in (0, 1, 2, 3):
+        return False
+    if person.birth_date is not None:
+        last_offence = counts[0].offence_date
+        for c in counts:
+            if c.offence_date > last_offence:
+                last_offence = c.offence_date
+        adult = birthday_ord(person.birth_date.toordinal(), 18)
+        if (last_offence.toordinal() < adult) != person.minor_at_offence:
+            return False
+    behaviour = sentence.behaviour
+    return 0 <= behaviour.positive_degree <= 3 and behaviour.conditions in CONDITIONS

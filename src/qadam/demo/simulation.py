@@ -387,6 +387,10 @@ class Simulation:
 
     # --- events --------------------------------------------------------------------------
     def add(self, person: PersonPlan, event: PlannedEvent) -> PlannedEvent:
+        """Append an event; one that would come before the person's latest event on the same
+        day (two things happening to one person on one day) is placed after it."""
+        if person.events and event.at <= person.events[-1].at:
+            event.at = person.events[-1].at + timedelta(minutes=30)
         person.events.append(event)
         return event
 
@@ -861,7 +865,7 @@ class Simulation:
                 self.inside[index] = self.inside[-1]
                 self.inside.pop()
                 continue
-            if person.release_day <= day + 1:
+            if person.release_day <= day + 1 or person.stage_open_day >= day:
                 continue
             served = (day - person.remand_start_day) / max(
                 1, person.lawful_end_day - person.remand_start_day

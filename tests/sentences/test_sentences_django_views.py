@@ -347,7 +347,8 @@ class TestRecalculation:
         assert changes.count() == 2
         change = changes.get(person=world["person"])
         assert change.old_date == before.parole_date
-        assert change.delta_days is not None and change.delta_days > 0
+        assert change.delta_days is not None
+        assert change.delta_days > 0
         assert run.summary["parole"]["later"] == 2
         # Nothing is written before the activation.
         assert (

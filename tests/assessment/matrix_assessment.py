@@ -1,0 +1,121 @@
+"""Every assessment route × every role. Assessments are shown to roles holding
+`view_assessment` (psychologist, probation, head), made by `assess_person` (psychologist),
+overrides decided by `approve_assessment_override` (head); instruments are also shown to the
+analyst (`validate_instruments`). A person outside the user's scope is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from permission_matrix import REDIRECT, RouteSpec, roles
+from qadam.core.roles import Role
+
+VIEWERS = roles(Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD)
+ASSESSORS = roles(Role.PSYCHOLOGIST)
+APPROVERS = roles(Role.HEAD)
+INSTRUMENT_READERS = roles(Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD, Role.ANALYST)
+PLANNERS = roles(Role.PSYCHOLOGIST, Role.PROBATION)
+
+
+def _assessment(world: dict[str, Any], key: str) -> Any:
+    """One assessment of person `key` with a pending override (made once per world)."""
+    cache = world.setdefault("_assessments", {})
+    if key not in cache:
+        from django.utils import timezone
+
+        from factories import staff
+        from qadam.assessment import services
+        from qadam.assessment.models import BandOverride
+
+        actor = staff(Role.PSYCHOLOGIST, world["a"], world["b"], username=f"assess-setup-{key}")
+        instrument = services.instrument_in_force()
+        assert instrument is not None
+        answers = {item.code: item.options[-1].code for item in instrument.engine.items}
+        assessment = services.assessment_create(
+            person=world[key],
+            actor=actor,
+            instrument=instrument,
+            kind="admission",
+            assessed_on=timezone.localdate(),
+            answers=answers,
+        )
+        other = next(b.code for b in instrument.engine.bands if b.code != assessment.band)
+        override = BandOverride.objects.create(
+            assessment=assessment,
+            computed_band=assessment.band,
+            requested_band=other,
+            reason="Matrix: the file shows more than the items do.",
+            requested_by=actor,
+        )
+        cache[key] = {"assessment": assessment.pk, "override": override.pk}
+    return cache[key]
+
+
+def person_of(key: str) -> Any:
+    return lambda w: {"person_pk": w[key].pk}
+
+
+def assessment_of(key: str) -> Any:
+    return lambda w: {"pk": _assessment(w, key)["assessment"]}
+
+
+def override_of(key: str) -> Any:
+    return lambda w: {"pk": _assessment(w, key)["override"]}
+
+
+def _instrument(world: dict[str, Any]) -> dict[str, Any]:
+    from qadam.assessment.services import instrument_in_force
+
+    instrument = instrument_in_force()
+    assert instrument is not None
+    return {"pk": instrument.pk}
+
+
+ROUTES = [
+    RouteSpec("assessment:due_list", VIEWERS),
+    RouteSpec("assessment:override_list", VIEWERS),
+    RouteSpec("assessment:instrument_list", INSTRUMENT_READERS),
+    RouteSpec("assessment:instrument_detail", INSTRUMENT_READERS, kwargs=_instrument),
+    RouteSpec(
+        "assessment:person_assessments",
+        VIEWERS,
+        kwargs=person_of("pa"),
+        out_of_scope_kwargs=person_of("pb"),
+    ),
+    RouteSpec(
+        "assessment:assess", ASSESSORS, kwargs=person_of("pa"), out_of_scope_kwargs=person_of("pb")
+    ),
+    RouteSpec(
+        "assessment:preview",
+        ASSESSORS,
+        method="POST",
+        kwargs=person_of("pa"),
+        out_of_scope_kwargs=person_of("pb"),
+    ),
+    RouteSpec(
+        "assessment:detail",
+        VIEWERS,
+        kwargs=assessment_of("pa"),
+        out_of_scope_kwargs=assessment_of("pb"),
+    ),
+    RouteSpec(
+        "assessment:override_request",
+        ASSESSORS,
+        kwargs=assessment_of("pa"),
+        out_of_scope_kwargs=assessment_of("pb"),
+    ),
+    RouteSpec(
+        "assessment:override_decide",
+        APPROVERS,
+        kwargs=override_of("pa"),
+        out_of_scope_kwargs=override_of("pb"),
+    ),
+    RouteSpec(
+        "assessment:plan_needs",
+        PLANNERS,
+        method="POST",
+        ok=REDIRECT,
+        kwargs=assessment_of("pa"),
+        out_of_scope_kwargs=assessment_of("pb"),
+    ),
+]

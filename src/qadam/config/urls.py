@@ -10,6 +10,7 @@ urlpatterns = [
     path("custody/", include("qadam.custody.urls")),
     path("plans/", include("qadam.plans.urls")),
     path("sentences/", include("qadam.sentences.urls")),
+    path("assessment/", include("qadam.assessment.urls")),
     path("api/v1/", api.urls),
 ]
 

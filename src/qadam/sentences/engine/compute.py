@@ -696,7 +696,7 @@ class _Eval:
             if not groups:
                 continue
             for fam in EXCLUSION_FAMILIES:
-                rule = view.get(fam)
+                rule = view.rules.get(fam)
                 if rule is None or not rule.flag("active"):
                     continue
                 hit = groups.intersection(rule.names("groups"))
@@ -740,7 +740,7 @@ class _Eval:
                     from_day: int | None = None
                     name = ""
                     if rule.flag("except_vulnerable"):
-                        vulnerable = self._rule(view, "parole_vulnerable_categories")
+                        vulnerable = view.rules["parole_vulnerable_categories"]
                         from_day, name = self._category_from(vulnerable, steps)
                         if from_day is not None:
                             rules.append(vulnerable)
@@ -777,7 +777,7 @@ class _Eval:
         steps = list(self.served_steps) if self.explain else _NO_STEP_LIST
         rules: list[Rule] = []
         if self.recall is not None:
-            after = self._rule(cc, "parole_after_recall")
+            after = cc.rules["parole_after_recall"]
             if not after.flag("allowed"):
                 rules.append(after)
                 if self.explain:
@@ -808,7 +808,7 @@ class _Eval:
                 reason_params={"rule_id": blocking.id, "citation": blocking.citation},
             )
         if self.life:
-            life_rule = self._rule(cc, "parole_life")
+            life_rule = cc.rules["parole_life"]
             years = life_rule.int_("cooperation_years" if s.cooperation_agreement else "years")
             day = term_last_day(self.served_start, 12 * years, 0)
             if self.explain:
@@ -824,38 +824,38 @@ class _Eval:
             rules.insert(0, life_rule)
         else:
             g = p.gravity
-            general_rule = self._rule(cc, "parole_fraction_general")
-            pref_rule = self._rule(cc, "parole_fraction_preferential")
+            general_rule = cc.rules["parole_fraction_general"]
+            pref_rule = cc.rules["parole_fraction_preferential"]
             general = general_rule.frac(g)
             pref = pref_rule.frac(g)
             basis_rules = [general_rule]
             basis = "general rule"
-            against = cc.get("parole_fraction_against_life")
-            if (
-                g == "especially_grave"
-                and against is not None
-                and p.groups.intersection(against.names("groups"))
-            ):
+            against = (
+                cc.rules.get("parole_fraction_against_life") if g == "especially_grave" else None
+            )
+            if against is not None and p.groups.intersection(against.names("groups")):
                 general, pref = against.frac("general"), against.frac("preferential")
                 basis_rules = [against]
                 basis = "especially grave, encroaching on life"
-            coop = cc.get("parole_fraction_cooperation")
-            if s.cooperation_agreement and g == "grave" and coop is not None:
+            coop = cc.rules.get("parole_fraction_cooperation") if s.cooperation_agreement else None
+            if g == "grave" and coop is not None:
                 if _frac_lt(coop.frac("grave"), general):
                     general = coop.frac("grave")
                     basis_rules = [coop]
                     basis = "cooperation agreement fulfilled"
                 if _frac_lt(coop.frac("grave"), pref):
                     pref = coop.frac("grave")
-            revoked = cc.get("parole_fraction_after_revoked")
-            if s.earlier_parole_revoked and revoked is not None:
+            revoked = (
+                cc.rules.get("parole_fraction_after_revoked") if s.earlier_parole_revoked else None
+            )
+            if revoked is not None:
                 if _frac_lt(general, revoked.frac(g)):
                     general = revoked.frac(g)
                     basis_rules = [revoked]
                     basis = "earlier parole revoked"
                 if _frac_lt(pref, revoked.frac(g)):
                     pref = revoked.frac(g)
-            minimum_rule = self._rule(cc, "parole_minimum_served")
+            minimum_rule = cc.rules["parole_minimum_served"]
             min_months = minimum_rule.int_("months")
             min_day = term_last_day(self.served_start, min_months, 0)
             if self.explain:
@@ -883,7 +883,7 @@ class _Eval:
                 steps.append(_step("later_of", a=iso(general_day), b=iso(min_day), result=iso(day)))
             rules[:0] = [*basis_rules, minimum_rule]
             if not general_only:
-                cat_rule = self._rule(cc, "parole_preferential_categories")
+                cat_rule = cc.rules["parole_preferential_categories"]
                 pref_from, name = self._category_from(cat_rule, steps)
                 if pref_from is not None and _frac_lt(pref, general):
                     if self.explain:
@@ -933,7 +933,7 @@ class _Eval:
         return new_dated(DATE, to_date(day), self._bd(rules, steps))
 
     def _mandatory(self) -> Flag:
-        rule = self.cc.get("mandatory_parole")
+        rule = self.cc.rules.get("mandatory_parole")
         b = self.s.behaviour
         steps: list[Step] = []
         if rule is None or not rule.flag("active") or self.parole.status != DATE:
@@ -974,7 +974,7 @@ class _Eval:
                 )
             return new_dated(NOT_APPLICABLE, None, self._bd([], steps), reason="misdemeanour")
         if p.gravity == "especially_grave":
-            rule = self.cc.get("replacement_fraction_especially_grave")
+            rule = self.cc.rules.get("replacement_fraction_especially_grave")
             if rule is None:
                 if self.explain:
                     steps.append(
@@ -986,7 +986,7 @@ class _Eval:
                 return new_dated(NOT_ELIGIBLE, None, self._bd([], steps), reason="no_rule")
             fraction = rule.frac("especially_grave")
         else:
-            rule = self._rule(self.cc, "replacement_fraction")
+            rule = self.cc.rules["replacement_fraction"]
             fraction = rule.frac(p.gravity)
         if self.explain:
             steps.append(
@@ -1009,8 +1009,8 @@ class _Eval:
         p, s, pec = self.p, self.s, self.pec
         itype = self.institution_type
         b = s.behaviour
-        full = self._rule(pec, "transfer_from_full")
-        to_min = self._rule(pec, "transfer_to_minimum")
+        full = pec.rules["transfer_from_full"]
+        to_min = pec.rules["transfer_to_minimum"]
         if itype == "FULL":
             targets = full.names("targets")
             conds = self._conditions(
@@ -1085,7 +1085,7 @@ class _Eval:
                     target="MIN",
                 ),
             )
-        excl = pec.get("transfer_to_minimum_exclusions")
+        excl = pec.rules.get("transfer_to_minimum_exclusions")
         if excl is not None and (p.groups or p.gravity in excl.names("gravities")):
             reason = ""
             hit = sorted(p.groups.intersection(excl.names("groups")))
@@ -1166,7 +1166,7 @@ class _Eval:
     # -- PEC: preferential conditions one year before release ---------------------------------
 
     def _preferential(self) -> DatedResult:
-        rule = self._rule(self.pec, "preferential_conditions")
+        rule = self.pec.rules["preferential_conditions"]
         steps: list[Step] = []
         if self.end is None:
             if self.explain:
@@ -1198,21 +1198,31 @@ class _Eval:
         since = b.conditions_since
         need = rule.int_("min_months_in_conditions")
         long_enough = since is not None and add_months_ord(since.toordinal(), need) <= self.as_of
-        conds = (
-            Condition(
-                "behaviour_degree",
-                b.positive_degree >= rule.int_("min_behaviour_degree"),
-                {"required": rule.int_("min_behaviour_degree"), "actual": b.positive_degree},
+        conds = self._conditions(
+            (
+                "preferential_conditions",
+                rule.seq,
+                b.positive_degree,
+                b.conditions,
+                long_enough,
+                since.toordinal() if since else None,
             ),
-            Condition(
-                "conditions_of_serving",
-                b.conditions in rule.names("from_conditions") and long_enough,
-                {
-                    "required": ", ".join(rule.names("from_conditions")),
-                    "actual": b.conditions,
-                    "months": need,
-                    "since": since.isoformat() if since else None,
-                },
+            lambda: (
+                Condition(
+                    "behaviour_degree",
+                    b.positive_degree >= rule.int_("min_behaviour_degree"),
+                    {"required": rule.int_("min_behaviour_degree"), "actual": b.positive_degree},
+                ),
+                Condition(
+                    "conditions_of_serving",
+                    b.conditions in rule.names("from_conditions") and long_enough,
+                    {
+                        "required": ", ".join(rule.names("from_conditions")),
+                        "actual": b.conditions,
+                        "months": need,
+                        "since": since.isoformat() if since else None,
+                    },
+                ),
             ),
         )
         return new_dated(

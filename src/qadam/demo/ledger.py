@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
@@ -23,11 +24,21 @@ from qadam.demo import names, places
 from qadam.demo.registry import DemoContext
 from qadam.demo.simulation import PersonPlan, PlannedEvent, Simulation
 from qadam.demo.targets import JUVENILES_TODAY, WOMEN_SHARE, Targets, load_custody_targets
-from qadam.demo.writer import IdBlock, Table, reset_sequences
+from qadam.demo.writer import IdBlock, Table, bulk_load, reset_sequences
 from qadam.people.identity import name_key, transliterate
 from qadam.people.models import AdmissionRecord, Child, NextOfKin, Person, PropertyItem
 
 BATCH_PERSONS = 20_000
+LOADED_MODELS = (
+    Person,
+    DetentionBasis,
+    Movement,
+    Stay,
+    AdmissionRecord,
+    NextOfKin,
+    Child,
+    PropertyItem,
+)
 IN_CUSTODY = frozenset(
     {engine.Status.IN, engine.Status.ABSENT, engine.Status.IN_TRANSIT, engine.Status.AT_LARGE}
 )
@@ -65,6 +76,11 @@ CHILD_PLACES = (
 )
 
 
+# Names repeat a great deal: derive the Latin spelling and the search key once per name.
+latin = lru_cache(maxsize=None)(transliterate)
+key_of = lru_cache(maxsize=None)(name_key)
+
+
 def _plan_simulation(ctx: DemoContext) -> Simulation:
     targets = Targets(load_custody_targets(), ctx.scale)
     days = (ctx.today - ctx.start).days
@@ -96,24 +112,23 @@ def persons_and_ledger(ctx: DemoContext) -> None:
     writer = LedgerWriter(ctx, regions)
     persons: list[PersonPlan] = result.persons
     bar = ctx.progress("Writing persons", len(persons))
-    for first in range(0, len(persons), BATCH_PERSONS):
-        batch = persons[first : first + BATCH_PERSONS]
-        with transaction.atomic():
-            for person in batch:
-                writer.add(person)
-            counts = writer.flush()
-            audit_write(
-                actor=ctx.system_user,
-                action=AuditEvent.Action.CREATE,
-                verb="demo data generated",
-                details={"step": "custody", "seed": ctx.seed, "batch": first // BATCH_PERSONS}
-                | counts,
-            )
-        bar.set(first + len(batch))
-    bar.finish()
-    reset_sequences(
-        [Person, DetentionBasis, Movement, Stay, AdmissionRecord, NextOfKin, Child, PropertyItem]
-    )
+    with bulk_load(LOADED_MODELS):
+        for first in range(0, len(persons), BATCH_PERSONS):
+            batch = persons[first : first + BATCH_PERSONS]
+            with transaction.atomic():
+                for person in batch:
+                    writer.add(person)
+                counts = writer.flush()
+                audit_write(
+                    actor=ctx.system_user,
+                    action=AuditEvent.Action.CREATE,
+                    verb="demo data generated",
+                    details={"step": "custody", "seed": ctx.seed, "batch": first // BATCH_PERSONS}
+                    | counts,
+                )
+            bar.set(first + len(batch))
+        bar.finish()
+    reset_sequences(LOADED_MODELS)
     ctx.summary.update(
         {
             "persons": writer.persons.written,
@@ -187,11 +202,11 @@ class LedgerWriter:
                 "surname": plan.surname,
                 "first_name": plan.first_name,
                 "patronymic": plan.patronymic,
-                "surname_latin": transliterate(plan.surname),
-                "first_name_latin": transliterate(plan.first_name),
-                "patronymic_latin": transliterate(plan.patronymic),
-                "surname_key": name_key(plan.surname),
-                "first_name_key": name_key(plan.first_name),
+                "surname_latin": latin(plan.surname),
+                "first_name_latin": latin(plan.first_name),
+                "patronymic_latin": latin(plan.patronymic),
+                "surname_key": key_of(plan.surname),
+                "first_name_key": key_of(plan.first_name),
                 "birth_date": plan.birth_date,
                 "birth_place": plan.birth_place,
                 "sex": plan.sex,

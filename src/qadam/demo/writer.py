@@ -8,7 +8,8 @@ written, and PostgreSQL's sequences are moved past them afterwards (`reset_seque
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -134,3 +135,35 @@ def reset_sequences(models_: Iterable[type[models.Model]]) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+@contextmanager
+def bulk_load(models_: Iterable[type[models.Model]]) -> Iterator[None]:
+    """SQLite: a large page cache and the tables' secondary indexes dropped during the load, then
+    built again in one pass each (much faster than updating a dozen indexes row by row).
+
+    Only indexes Django created are dropped (not the automatic ones behind UNIQUE columns); they
+    are always recreated, also when the load fails. PostgreSQL's COPY needs none of this.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size=-1000000")  # about 1 GB for the load
+        placeholders = ", ".join("%s" for _ in tables)
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+            f"AND tbl_name IN ({placeholders})",
+            tables,
+        )
+        indexes = cursor.fetchall()
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _name, sql in indexes:
+                cursor.execute(sql)
+            cursor.execute("PRAGMA cache_size=-64000")

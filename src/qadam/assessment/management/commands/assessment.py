@@ -2,6 +2,7 @@
 
     qadam assessment fit --data CSV --mapping TOML --out DIR
     qadam assessment validate --data CSV --mapping TOML --instrument TOML --out DIR
+    qadam assessment validate-local [--years 1|2|3] [--out DIR] [--instrument CODE]
 
 The data default to the NIJ Georgia file under SHARED_DATA_DIR and the mapping to the one shipped
 for it. Bad input ends with a message that says what to fix and a non-zero exit status.
@@ -32,7 +33,9 @@ class Command(BaseCommand):
     help = "Fit risk instruments on outcome data, or validate an instrument on outcome data."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subcommands = parser.add_subparsers(dest="action", required=True, metavar="{fit,validate}")
+        subcommands = parser.add_subparsers(
+            dest="action", required=True, metavar="{fit,validate,validate-local}"
+        )
         fit = subcommands.add_parser(
             "fit", help="fit an unrestricted model and an integer-point instrument; validate both"
         )
@@ -51,7 +54,21 @@ class Command(BaseCommand):
             help="rows to validate on (default: the test split, or all rows without a split)",
         )
 
+        local = subcommands.add_parser(
+            "validate-local",
+            help="validate the instrument in use on re-admissions from the movements ledger",
+        )
+        local.add_argument("--years", type=int, choices=[1, 2, 3], default=2)
+        local.add_argument("--out", type=Path, help="directory for the report")
+        local.add_argument("--instrument", help="instrument code (default: the one in force)")
+        local.add_argument("--min-rows", type=int, default=100)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "validate-local":
+            from qadam.assessment.local_command import validate_local_command
+
+            validate_local_command(self, options)
+            return
         data = options["data"] or _default_data()
         try:
             if options["action"] == "fit":

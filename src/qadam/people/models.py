@@ -110,6 +110,12 @@ class Person(models.Model):
             models.Index(fields=["birth_date", "surname_key"]),
             # Name search: surname key, then first-name key or its prefix (people.search).
             models.Index(fields=["surname_key", "first_name_key"], name="person_name_keys_idx"),
+            # Merged records are few: search finds their survivors through this small index.
+            models.Index(
+                fields=["surname_key"],
+                name="person_merged_name_idx",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(sex__in=["M", "F"]), name="person_sex_known"),

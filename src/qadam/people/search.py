@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from qadam.people.querysets import PersonQuerySet
 
 # Bounds that keep a search fast on ~400,000 persons: no tier reads more rows than this.
-CANDIDATE_LIMIT = 2000
+CANDIDATE_LIMIT = 1000
 PREFIX_CANDIDATE_LIMIT = 600
 MERGED_CANDIDATE_LIMIT = 50
 # A candidate whose average word score is below this is not shown.
@@ -148,25 +149,20 @@ class _Word:
     key: str
 
 
+@lru_cache(maxsize=65536)
+def _prepared(name: str) -> _Word:
+    """A name's Latin letters and phonetic key; names repeat a lot, so this is cached."""
+    return _Word(re.sub(r"[^a-z]", "", transliterate(name.lower())), name_key(name))
+
+
 def _words(text: str) -> list[_Word]:
-    words: list[_Word] = []
-    for raw in _WORD_SPLIT.split(text.strip()):
-        latin = re.sub(r"[^a-z]", "", transliterate(raw.lower()))
-        key = name_key(raw)
-        if latin and key:
-            words.append(_Word(latin, key))
-    return words[:4]
+    words = [_prepared(raw) for raw in _WORD_SPLIT.split(text.strip())]
+    return [w for w in words if w.latin and w.key][:4]
 
 
-def _score(query: Sequence[_Word], names: Iterable[str], keys: Sequence[str] = ()) -> float:
+def _score(query: Sequence[_Word], names: Iterable[str]) -> float:
     """Average over the query's words of each word's best match among the candidate's names."""
-    candidate: list[_Word] = []
-    for index, name in enumerate(names):
-        if not name:
-            continue
-        latin = re.sub(r"[^a-z]", "", transliterate(name.lower()))
-        key = keys[index] if index < len(keys) and keys[index] else name_key(name)
-        candidate.append(_Word(latin, key))
+    candidate = [_prepared(name) for name in names if name]
     if not candidate or not query:
         return 0.0
     total = 0.0
@@ -188,8 +184,6 @@ _VALUES = (
     "surname",
     "first_name",
     "patronymic",
-    "surname_key",
-    "first_name_key",
     "birth_date",
 )
 
@@ -208,8 +202,8 @@ class _Collector:
         self.hits: dict[int, SearchHit] = {}
 
     def add(self, row: Sequence[Any], *, via_alias: str = "", via_merged: str = "") -> None:
-        pk, case_number, surname, first_name, patronymic, s_key, f_key, born = row[:8]
-        score = _score(self.words, (surname, first_name, patronymic), (s_key, f_key))
+        pk, case_number, surname, first_name, patronymic, born = row[:6]
+        score = _score(self.words, (surname, first_name, patronymic))
         if via_alias:
             score = max(score, _score(self.words, via_alias.split()))
         if score < MIN_SCORE:
@@ -235,7 +229,7 @@ def _name_search(
 
     def read(condition: Q, limit: int) -> int:
         nonlocal truncated
-        rows = list(scoped.filter(condition).values_list(*_VALUES)[: limit + 1])
+        rows = list(scoped.filter(condition).order_by().values_list(*_VALUES)[: limit + 1])
         if len(rows) > limit:
             truncated = True
             rows = rows[:limit]
@@ -268,18 +262,20 @@ def _name_search(
             read(prefix_q, PREFIX_CANDIDATE_LIMIT)
     # Aliases: a hit on another name the person has used finds the person.
     alias_rows = list(
-        Alias.objects.filter(surname_key__in=keys).values_list(
-            "person_id", "surname", "first_name", "patronymic"
-        )[:CANDIDATE_LIMIT]
+        Alias.objects.filter(surname_key__in=keys)
+        .order_by()
+        .values_list("person_id", "surname", "first_name", "patronymic")[:CANDIDATE_LIMIT]
     )
     if alias_rows:
         alias_names = {pid: " ".join(p for p in (s, f, pa) if p) for pid, s, f, pa in alias_rows}
         _add_from_ids(collector, scoped, everyone, alias_names)
     # Records merged into another: found through their survivor.
     merged = list(
-        everyone.filter(Q(surname_key__in=keys), merged_into__isnull=False).values_list(
-            "merged_into_id", "surname", "first_name", "patronymic", "case_number"
-        )[:MERGED_CANDIDATE_LIMIT]
+        everyone.filter(Q(surname_key__in=keys), merged_into__isnull=False)
+        .order_by()
+        .values_list("merged_into_id", "surname", "first_name", "patronymic", "case_number")[
+            :MERGED_CANDIDATE_LIMIT
+        ]
     )
     if merged:
         survivors: dict[int, tuple[str, str]] = {}
@@ -288,7 +284,7 @@ def _name_search(
             if _score(words, name.split()) >= MIN_SCORE:
                 survivors[survivor_id] = (name, case_number)
         if survivors:
-            rows = scoped.filter(pk__in=list(survivors)).values_list(*_VALUES)
+            rows = scoped.filter(pk__in=list(survivors)).order_by().values_list(*_VALUES)
             for row in rows:
                 name, case_number = survivors[row[0]]
                 collector.add(row, via_alias=name, via_merged=case_number)
@@ -310,29 +306,31 @@ def _add_from_ids(
     ids = list(alias_names)
     # An alias may belong to a record merged into another: follow it to the survivor.
     redirect = dict(
-        everyone.filter(pk__in=ids, merged_into__isnull=False).values_list("pk", "merged_into_id")
+        everyone.filter(pk__in=ids, merged_into__isnull=False)
+        .order_by()
+        .values_list("pk", "merged_into_id")
     )
     wanted: dict[int, str] = {}
     for pid, name in alias_names.items():
         wanted[redirect.get(pid, pid)] = name
-    for row in scoped.filter(pk__in=list(wanted)).values_list(*_VALUES):
+    for row in scoped.filter(pk__in=list(wanted)).order_by().values_list(*_VALUES):
         collector.add(row, via_alias=wanted[row[0]])
 
 
 def _exact(scoped: PersonQuerySet, everyone: PersonQuerySet, condition: Q) -> list[SearchHit]:
     hits: dict[int, SearchHit] = {}
-    for row in scoped.filter(condition).values_list(*_VALUES)[:50]:
-        hits[row[0]] = SearchHit(row[0], 100.0, row[2], row[3], row[7], row[1])
+    for row in scoped.filter(condition).order_by().values_list(*_VALUES)[:50]:
+        hits[row[0]] = SearchHit(row[0], 100.0, row[2], row[3], row[5], row[1])
     merged = dict(
-        everyone.filter(condition, merged_into__isnull=False).values_list(
-            "merged_into_id", "case_number"
-        )[:50]
+        everyone.filter(condition, merged_into__isnull=False)
+        .order_by()
+        .values_list("merged_into_id", "case_number")[:50]
     )
     if merged:
-        for row in scoped.filter(pk__in=list(merged)).values_list(*_VALUES):
+        for row in scoped.filter(pk__in=list(merged)).order_by().values_list(*_VALUES):
             if row[0] not in hits:
                 hits[row[0]] = SearchHit(
-                    row[0], 99.0, row[2], row[3], row[7], row[1], via_merged=merged[row[0]]
+                    row[0], 99.0, row[2], row[3], row[5], row[1], via_merged=merged[row[0]]
                 )
     return sorted(hits.values(), key=lambda h: (-h.score, h.surname, h.first_name))
 

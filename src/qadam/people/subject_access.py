@@ -26,6 +26,8 @@ from qadam.people.sections import subject_access_data
 # Internal search keys and technical fields that say nothing about the person.
 _SKIPPED = {"surname_key", "first_name_key", "idempotency_key", "chain_hash"}
 _STAFF_FIELDS = {"recorded_by", "requested_by", "decided_by", "undone_by", "acknowledged_by"}
+# Links back to the record being read: obvious to the reader of the readable document.
+_DISPLAY_SKIPPED = {"id", "person", "admission"}
 AUDIT_EVENT_LIMIT = 20_000
 
 
@@ -83,7 +85,7 @@ def row_display(obj: models.Model) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for field in _fields(obj):
         text = _display_value(obj, field)
-        if text and field.name != "id":
+        if text and field.name not in _DISPLAY_SKIPPED:
             pairs.append((str(field.verbose_name).capitalize(), text))
     return pairs
 

@@ -87,7 +87,7 @@ class Point:
 
 def history_chart(points: Sequence[Point], *, title: str, description: str) -> SafeString:
     """Total points at each assessment, oldest first, joined by a line; values written out."""
-    width, height, pad_left, pad, pad_bottom = 560, 200, 40, 24, 40
+    width, height, pad_left, pad, pad_bottom = 560, 200, 60, 60, 40
     values = [p.value for p in points] or [0.0]
     low, high = min([*values, 0.0]), max([*values, 1.0])
     span = (high - low) or 1.0

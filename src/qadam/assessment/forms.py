@@ -88,12 +88,12 @@ class AssessmentForm(forms.Form):
         }
 
     def raw_answers(self) -> dict[str, str]:
-        """What was ticked so far, from the submitted data (for the live preview)."""
-        return {
-            item.code: str(self.data.get(answer_field(item.code), ""))
-            for item in self.instrument.items
-            if self.data.get(answer_field(item.code))
+        """What is ticked so far: the submitted data, or the suggested answers before a submit
+        (for the live preview)."""
+        ticked = {
+            item.code: self[answer_field(item.code)].value() for item in self.instrument.items
         }
+        return {code: str(value) for code, value in ticked.items() if value}
 
     def layers(self) -> list[dict[str, Any]]:
         """The items grouped by layer, each with its options, points and bound field."""

@@ -159,6 +159,12 @@ class Assessment(models.Model):
         return f"{self.instrument} {self.assessed_on:%Y-%m-%d}"
 
     @property
+    def points(self) -> int | float:
+        """The total as shown: whole numbers without a decimal point."""
+        total = self.total_points
+        return int(total) if float(total).is_integer() else round(total, 2)
+
+    @property
     def effective_band(self) -> str:
         return self.override_band or self.band
 

@@ -521,9 +521,9 @@ def history_points(assessments: Sequence[Assessment]) -> list[dict[str, Any]]:
             {
                 "assessment": a,
                 "date": a.assessed_on,
-                "points": a.total_points,
+                "points": a.points,
                 "band": a.effective_band,
-                "change": None if previous is None else a.total_points - previous,
+                "change": None if previous is None else _whole(a.total_points - previous),
             }
         )
         previous = a.total_points

@@ -68,6 +68,8 @@ LEDGER_MESSAGES = {
 }
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Events that place a person in an institution, section or cell.
+PLACING_KINDS = frozenset({"admission", "transfer_in", "recapture", "section_move"})
 
 
 def _as_engine_event(movement: Movement) -> engine.Event:
@@ -163,6 +165,82 @@ def _check_placement(institution: Institution, section: Section | None, cell: Ce
         raise ServiceError({"cell": [_("This cell is not in the chosen section.")]})
 
 
+# Mandela Rule 11 (a), (d); Bangkok Rules 40-41: men and women, minors and adults held apart.
+# PEC art. 150 lets a convict who turns 18 stay in a minors' institution; 21 is the limit used
+# here [U: verify the age limit against the official text].
+JUVENILE_AGE_LIMIT = 21
+
+
+def separation_errors(
+    *,
+    sex: str,
+    birth_date: date,
+    institution: Institution,
+    section: Section | None,
+    on_day: date,
+    field_name: str = "institution",
+) -> dict[str, list[Any]]:
+    """Placements that break the separation of categories; empty when the placement is lawful."""
+    errors: dict[str, list[Any]] = {}
+    profile = institution.sex_profile
+    if (profile == Institution.SexProfile.MALE and sex == "F") or (
+        profile == Institution.SexProfile.FEMALE and sex == "M"
+    ):
+        errors[field_name] = [
+            _("%(name)s holds only %(profile)s: men and women are held apart (Mandela Rule 11).")
+            % {"name": institution.name, "profile": institution.get_sex_profile_display().lower()}
+        ]
+    elif section is not None and section.sex and section.sex != sex:
+        errors["section"] = [_("This section is for the other sex (Mandela Rule 11).")]
+    years = (
+        on_day.year
+        - birth_date.year
+        - ((on_day.month, on_day.day) < (birth_date.month, birth_date.day))
+    )
+    if years < 18 and institution.age_profile == Institution.AgeProfile.ADULT:
+        errors.setdefault(field_name, []).append(
+            _(
+                "A minor may not be held in an institution for adults (Mandela Rule 11(d)); "
+                "choose an institution or section for minors."
+            )
+        )
+    elif years >= JUVENILE_AGE_LIMIT and (
+        institution.age_profile == Institution.AgeProfile.JUVENILE
+        or (section is not None and section.is_juvenile)
+    ):
+        errors.setdefault(field_name, []).append(
+            _("An adult aged %(age)s may not be held with minors (Mandela Rule 11(d)).")
+            % {"age": years}
+        )
+    elif (
+        years < 18
+        and section is not None
+        and not section.is_juvenile
+        and institution.age_profile == Institution.AgeProfile.BOTH
+    ):
+        errors["section"] = [_("Place a minor in a section for minors (Mandela Rule 11(d)).")]
+    return errors
+
+
+def _check_separation(
+    person: Person,
+    institution: Institution,
+    section: Section | None,
+    occurred_at: datetime,
+    field_name: str = "institution",
+) -> None:
+    errors = separation_errors(
+        sex=person.sex,
+        birth_date=person.birth_date,
+        institution=institution,
+        section=section,
+        on_day=timezone.localtime(occurred_at).date(),
+        field_name=field_name,
+    )
+    if errors:
+        raise ServiceError(errors)
+
+
 def _existing_for_key(idempotency_key: str | None) -> Movement | None:
     if not idempotency_key:
         return None
@@ -195,8 +273,12 @@ def _record(
     """Validate, write one event, rebuild the stays and audit — inside the caller's transaction."""
     _check_when(data.occurred_at)
     _check_placement(data.institution, data.section, data.cell)
-    locked = _lock_person(person)
     destination = fields.get("destination")
+    if kind in PLACING_KINDS:
+        _check_separation(person, data.institution, data.section, data.occurred_at)
+    if destination is not None:
+        _check_separation(person, destination, None, data.occurred_at, field_name="destination")
+    locked = _lock_person(person)
     transfer_out = fields.get("transfer_out")
     candidate = engine.Event(
         id=2**62,
@@ -740,6 +822,16 @@ def admission_create(
         if person.merged_into_id is not None:
             errors["person"] = [_("This record was merged into another; admit that record.")]
         is_foreign = person.is_foreign_national
+    placed = identity if identity is not None else person
+    if placed is not None and "sex" not in errors and "birth_date" not in errors:
+        for key, messages in separation_errors(
+            sex=placed.sex,
+            birth_date=placed.birth_date,
+            institution=data.institution,
+            section=data.section,
+            on_day=timezone.localtime(data.occurred_at).date(),
+        ).items():
+            errors.setdefault(key, []).extend(messages)
     if legal_status not in LegalStatus.values:
         errors["legal_status"] = [_("Choose the legal status: on remand or sentenced.")]
     errors.update(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from browser_helpers import check_accessibility
 from factories import InstitutionFactory, staff
-
 from qadam.core.roles import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from factories import InstitutionFactory, staff
 
+from factories import InstitutionFactory, staff
 from qadam.core.audit import audit_write, seal_pending, verify_chain
 from qadam.core.models import AuditEvent, AuditSeal
 from qadam.core.roles import Role

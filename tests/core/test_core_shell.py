@@ -7,8 +7,8 @@ import time
 import pytest
 from django.test import Client
 from django.urls import reverse
-from factories import InstitutionFactory, staff
 
+from factories import InstitutionFactory, staff
 from qadam.core.middleware import SessionTimeoutMiddleware
 from qadam.core.models import AuditEvent, Region
 from qadam.core.roles import Role

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from factories import InstitutionFactory, PersonFactory, SectionFactory, moment, staff
 
+from factories import InstitutionFactory, PersonFactory, SectionFactory, moment, staff
 from qadam.core.errors import ServiceError
 from qadam.core.roles import Role
 from qadam.custody import services

@@ -138,21 +138,49 @@ def _term(years: int, months: int, days: int, life: bool = False) -> engine.Term
     return engine.Term(years=years, months=months, days=days, life=life)
 
 
-def count_input(count: Count, *, recidivism: bool) -> engine.Count:
-    offence = count.offence
-    max_months = offence.max_term_months
+def engine_count(
+    *,
+    article: str,
+    part: str,
+    groups: Iterable[str],
+    max_months: int | None,
+    gravity: str,
+    years: int,
+    months: int,
+    days: int,
+    life: bool,
+    offence_date: date,
+    recidivism: bool,
+) -> engine.Count:
     return engine.Count(
-        article=offence.article,
-        part=offence.part,
-        gravity=count.gravity,
-        term=_term(count.term_years, count.term_months, count.term_days, count.life),
-        offence_date=count.offence_date,
-        groups=_groups(offence.groups or (), recidivism),
+        article=article,
+        part=part,
+        gravity=gravity,
+        term=_term(years, months, days, life),
+        offence_date=offence_date,
+        groups=_groups(groups or (), recidivism),
         article_max_years=math.ceil(max_months / 12) if max_months else None,
     )
 
 
-def adjustment_input(adjustment: Adjustment) -> engine.DetentionPeriod | Any:
+def count_input(count: Count, *, recidivism: bool) -> engine.Count:
+    offence = count.offence
+    return engine_count(
+        article=offence.article,
+        part=offence.part,
+        groups=offence.groups or (),
+        max_months=offence.max_term_months,
+        gravity=count.gravity,
+        years=count.term_years,
+        months=count.term_months,
+        days=count.term_days,
+        life=count.life,
+        offence_date=count.offence_date,
+        recidivism=recidivism,
+    )
+
+
+def adjustment_input(adjustment: Adjustment | Any) -> engine.DetentionPeriod | Any:
     """One adjustment row as the engine's dataclass (DetentionPeriod for pre-trial detention)."""
     from qadam.sentences.models import Adjustment as Row
 
@@ -179,7 +207,7 @@ def adjustment_input(adjustment: Adjustment) -> engine.DetentionPeriod | Any:
             date=a.date,
             source=source,
             new_term=term if a.has_term else None,
-            new_institution_type=a.new_institution_type.code if a.new_institution_type else None,
+            new_institution_type=_type_code(a),
         )
     if kind == Row.Kind.REPLACEMENT:
         return engine.Replacement(date=a.date, source=source, milder_punishment=a.milder_punishment)
@@ -189,6 +217,14 @@ def adjustment_input(adjustment: Adjustment) -> engine.DetentionPeriod | Any:
             date=a.date, source=source, released_on=a.released_on, days_to_serve=a.days_to_serve
         )
     raise ValueError(f"unknown adjustment kind {kind!r}")
+
+
+def _type_code(a: Any) -> str | None:
+    code = getattr(a, "new_institution_type_code", None)
+    if code is not None:
+        return str(code)
+    new_type = getattr(a, "new_institution_type", None)
+    return new_type.code if new_type is not None else None
 
 
 def _birthday(born: date, years: int) -> date:
@@ -201,14 +237,24 @@ def _birthday(born: date, years: int) -> date:
 def person_facts(
     person: Person, counts: Sequence[engine.Count], child_birth_dates: Sequence[date], on: date
 ) -> engine.PersonFacts:
+    return facts_of(person.sex, person.birth_date, counts, child_birth_dates, on)
+
+
+def facts_of(
+    sex: str,
+    birth_date: date,
+    counts: Sequence[engine.Count],
+    child_birth_dates: Sequence[date],
+    on: date,
+) -> engine.PersonFacts:
     last_offence = max((c.offence_date for c in counts), default=None)
-    minor = last_offence is not None and last_offence < _birthday(person.birth_date, 18)
+    minor = last_offence is not None and last_offence < _birthday(birth_date, 18)
     minor_child = any(_birthday(born, 18) > on for born in child_birth_dates)
     return engine.PersonFacts(
-        sex=person.sex,
-        birth_date=person.birth_date,
+        sex=sex,
+        birth_date=birth_date,
         minor_at_offence=minor,
-        has_minor_child=person.sex == "F" and minor_child,
+        has_minor_child=sex == "F" and minor_child,
     )
 
 

@@ -230,7 +230,7 @@ def sentences(ctx: DemoContext) -> None:
             _write(verdicts[first:last], counts[first:last], periods[first:last])
         bar.set(min(last, len(verdicts)))
     bar.finish()
-    current = recalculation.current_verdict_ids()
+    current = recalculation.current_verdict_ids(serving_on=ctx.today)
     bar = ctx.progress("Calculating dates", len(current))
     mismatched = 0
     done = 0

@@ -9,6 +9,7 @@ is updated after each batch so the page can show it.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,11 +17,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Q
 from django.utils import timezone
 
 from qadam.core.audit import audit_write
-from qadam.core.models import AuditEvent
+from qadam.core.models import AuditEvent, Offence
 from qadam.custody.models import DetentionBasis
 from qadam.people.models import Child, Person
 from qadam.sentences import adapters, engine
@@ -72,28 +73,23 @@ DELTA_BUCKETS: tuple[tuple[str, int, int], ...] = (
 )
 
 
-def current_verdict_ids(person_ids: Sequence[int] | None = None) -> dict[int, int]:
-    """person id → id of the person's current (latest) verdict."""
+def current_verdict_ids(
+    person_ids: Sequence[int] | None = None, *, serving_on: date | None = None
+) -> dict[int, int]:
+    """person id → id of the person's current (latest) verdict. With `serving_on`, only persons
+    still serving then: on an institution's roll, or lawfully held until that day or later (a
+    rule change does not reopen sentences already served)."""
     rows = Verdict.objects.all()
     if person_ids is not None:
         rows = rows.filter(person_id__in=person_ids)
+    if serving_on is not None:
+        rows = rows.filter(
+            Q(person__current_institution__isnull=False) | Q(person__lawful_until__gte=serving_on)
+        )
     current: dict[int, int] = {}
     for person_id, verdict_id in rows.order_by("verdict_date", "id").values_list("person_id", "id"):
         current[person_id] = verdict_id
     return current
-
-
-def _verdicts(verdict_ids: Sequence[int]) -> list[Verdict]:
-    return list(
-        Verdict.objects.filter(pk__in=verdict_ids)
-        .select_related("institution_type", "person", "basis")
-        .prefetch_related(
-            Prefetch("counts", queryset=Count.objects.select_related("offence")),
-            Prefetch(
-                "adjustments", queryset=Adjustment.objects.select_related("new_institution_type")
-            ),
-        )
-    )
 
 
 def _children(person_ids: Sequence[int]) -> dict[int, list[date]]:
@@ -146,6 +142,7 @@ def calculation_row(
     on: date,
     overrides: Sequence[DateOverride] = (),
     now: Any = None,
+    explain: bool = True,
 ) -> SentenceCalculation:
     """An unsaved SentenceCalculation: computed columns, then approved overrides on top."""
     columns = adapters.calculation_columns(calc)
@@ -157,7 +154,7 @@ def calculation_row(
         person_id=person_id,
         verdict_id=verdict_id,
         overridden=overridden,
-        result=adapters.calculation_json(calc),
+        result=adapters.calculation_json(calc) if explain else {},
         ruleset_version=rules.version,
         as_of=on,
         computed_at=now or timezone.now(),
@@ -179,45 +176,222 @@ def store(rows: Sequence[SentenceCalculation]) -> None:
 @dataclass
 class BatchResult:
     rows: list[SentenceCalculation] = field(default_factory=list)
-    verdicts: dict[int, Verdict] = field(default_factory=dict)  # by person id
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # by person id (with `basis`)
     invalid: int = 0
 
 
-def compute_batch(
-    person_ids: Sequence[int], verdict_ids: Sequence[int], rules: adapters.Rules, on: date
-) -> BatchResult:
-    verdicts = _verdicts(verdict_ids)
-    children = _children(person_ids)
-    overrides = _overrides(person_ids)
-    behaviour = adapters.behaviours(person_ids, on)
-    result = BatchResult()
-    now = timezone.now()
-    for verdict in verdicts:
-        pid = verdict.person_id
-        calc = calculate(
-            verdict=verdict,
-            counts=list(verdict.counts.all()),
-            adjustments=list(verdict.adjustments.all()),
-            person=verdict.person,
-            on=on,
-            rules=rules,
-            behaviour=behaviour.get(pid),
-            child_birth_dates=children.get(pid, ()),
+@dataclass(frozen=True, slots=True)
+class AdjustmentFacts:
+    """An adjustment row read as plain values (bulk path); the attribute names of the model."""
+
+    kind: str
+    date: dt.date
+    source: str
+    date_from: dt.date | None
+    date_to: dt.date | None
+    years: int
+    months: int
+    days: int
+    life: bool
+    commute: bool
+    release: bool
+    new_institution_type_code: str | None
+    milder_punishment: str
+    released_on: dt.date | None
+    days_to_serve: int | None
+
+    @property
+    def has_term(self) -> bool:
+        return self.life or bool(self.years or self.months or self.days)
+
+
+ADJUSTMENT_VALUES = (
+    "verdict_id",
+    "kind",
+    "date",
+    "source",
+    "date_from",
+    "date_to",
+    "years",
+    "months",
+    "days",
+    "life",
+    "commute",
+    "release",
+    "new_institution_type__code",
+    "milder_punishment",
+    "released_on",
+    "days_to_serve",
+)
+
+
+def _sentences(
+    verdict_ids: Sequence[int],
+    on: date,
+    behaviour: dict[int, engine.Behaviour],
+    *,
+    with_verdicts: bool = True,
+) -> tuple[list[tuple[int, int, engine.Sentence]], dict[int, Verdict]]:
+    """(person id, verdict id, engine Sentence) for each verdict, read as plain values: one query
+    per kind of row, no model instances on the hot path (only the verdict with its basis)."""
+    offences = {
+        o[0]: o[1:]
+        for o in Offence.objects.values_list("id", "article", "part", "groups", "max_term_months")
+    }
+    counts: dict[int, list[tuple[Any, ...]]] = {}
+    for row in (
+        Count.objects.filter(verdict_id__in=verdict_ids)
+        .order_by("verdict_id", "number")
+        .values_list(
+            "verdict_id",
+            "offence_id",
+            "gravity",
+            "term_years",
+            "term_months",
+            "term_days",
+            "life",
+            "offence_date",
         )
+    ):
+        counts.setdefault(row[0], []).append(row)
+    adjustments: dict[int, list[AdjustmentFacts]] = {}
+    for row in (
+        Adjustment.objects.filter(verdict_id__in=verdict_ids)
+        .order_by("verdict_id", "date", "id")
+        .values_list(*ADJUSTMENT_VALUES)
+    ):
+        adjustments.setdefault(row[0], []).append(AdjustmentFacts(*row[1:]))
+    verdicts = {
+        v.pk: v
+        for v in (
+            Verdict.objects.filter(pk__in=verdict_ids) if with_verdicts else Verdict.objects.none()
+        )
+        .select_related("basis", "person")
+        .only(
+            "id",
+            "person_id",
+            "basis_id",
+            "basis__id",
+            "basis__valid_until",
+            "basis__issued_on",
+            "person__id",
+            "person__lawful_until",
+        )
+    }
+    out: list[tuple[int, int, engine.Sentence]] = []
+    by_person: dict[int, Verdict] = {}
+    rows = Verdict.objects.filter(pk__in=verdict_ids).values_list(
+        "id",
+        "person_id",
+        "institution_type__code",
+        "start_date",
+        "combination",
+        "partial_share",
+        "dangerous_recidivism",
+        "cooperation_agreement",
+        "earlier_parole_revoked",
+        "person__sex",
+        "person__birth_date",
+    )
+    children = _children([r[1] for r in rows])
+    for (
+        vid,
+        pid,
+        itype,
+        start,
+        combination,
+        share,
+        recidivism,
+        cooperation,
+        revoked,
+        sex,
+        born,
+    ) in rows:
+        engine_counts = []
+        for _v, offence_id, gravity, years, months, days, life, offence_date in counts.get(vid, ()):
+            article, part, groups, max_months = offences[offence_id]
+            engine_counts.append(
+                adapters.engine_count(
+                    article=article,
+                    part=part,
+                    groups=groups or (),
+                    max_months=max_months,
+                    gravity=gravity,
+                    years=years,
+                    months=months,
+                    days=days,
+                    life=life,
+                    offence_date=offence_date,
+                    recidivism=recidivism,
+                )
+            )
+        detention: list[engine.DetentionPeriod] = []
+        other: list[Any] = []
+        for facts in adjustments.get(vid, ()):
+            value = adapters.adjustment_input(facts)
+            (detention if isinstance(value, engine.DetentionPeriod) else other).append(value)
+        sentence = engine.Sentence(
+            counts=tuple(engine_counts),
+            institution_type=itype,
+            start_date=start,
+            combination=combination,
+            partial_share=share or "1/2",
+            detention=tuple(detention),
+            adjustments=tuple(other),
+            person=adapters.facts_of(sex, born, engine_counts, children.get(pid, ()), on),
+            behaviour=behaviour.get(pid) or engine.Behaviour(),
+            cooperation_agreement=cooperation,
+            earlier_parole_revoked=revoked,
+        )
+        out.append((pid, vid, sentence))
+        if vid in verdicts:
+            by_person[pid] = verdicts[vid]
+    return out, by_person
+
+
+def _calculate_all(
+    sentences: Sequence[engine.Sentence], on: date, rules: adapters.Rules, explain: bool
+) -> list[engine.Calculation]:
+    many = getattr(engine, "calculate_many", None)
+    if many is not None:
+        result: list[engine.Calculation] = many(
+            sentences, as_of=on, rules=rules.rules, explain=explain
+        )
+        return result
+    return [engine.calculate(s, as_of=on, rules=rules.rules) for s in sentences]
+
+
+def compute_batch(
+    person_ids: Sequence[int],
+    verdict_ids: Sequence[int],
+    rules: adapters.Rules,
+    on: date,
+    *,
+    explain: bool = True,
+) -> BatchResult:
+    """Everyone in the batch: engine results as unsaved SentenceCalculation rows. Without
+    `explain` (the diff) the breakdown steps are not produced and `result` holds no breakdown."""
+    behaviour = adapters.behaviours(person_ids, on)
+    sentences, verdicts = _sentences(verdict_ids, on, behaviour, with_verdicts=explain)
+    overrides = _overrides(person_ids)
+    calcs = _calculate_all([s for _p, _v, s in sentences], on, rules, explain)
+    result = BatchResult(verdicts=verdicts)
+    now = timezone.now()
+    for (pid, vid, _sentence), calc in zip(sentences, calcs, strict=True):
         if not calc.ok:
             result.invalid += 1
         result.rows.append(
             calculation_row(
                 person_id=pid,
-                verdict_id=verdict.pk,
+                verdict_id=vid,
                 calc=calc,
                 rules=rules,
                 on=on,
                 overrides=overrides.get(pid, ()),
                 now=now,
+                explain=explain,
             )
         )
-        result.verdicts[pid] = verdict
     return result
 
 
@@ -327,7 +501,7 @@ def diff_start(*, actor: User | None, rules_dir: str | None = None) -> Recalcula
         rules_dir=rules.directory,
         ruleset_version=rules.version,
         created_by=actor,
-        total=Verdict.objects.values("person_id").distinct().count(),
+        total=len(current_verdict_ids(serving_on=timezone.localdate())),
     )
 
 
@@ -344,14 +518,14 @@ def diff_compute(
     on = on or timezone.localdate()
     try:
         rules = adapters.load_rule_dir(run.rules_dir)
-        current = current_verdict_ids()
+        current = current_verdict_ids(serving_on=on)
         RecalculationChange.objects.filter(run=run).delete()
         RecalculationRun.objects.filter(pk=run.pk).update(
             status=RecalculationRun.Status.RUNNING, total=len(current), processed=0
         )
         processed = changed = invalid = 0
         for person_ids, verdict_ids in _batches(current, batch_size):
-            batch = compute_batch(person_ids, verdict_ids, rules, on)
+            batch = compute_batch(person_ids, verdict_ids, rules, on, explain=False)
             old = {
                 c.person_id: c for c in SentenceCalculation.objects.filter(person_id__in=person_ids)
             }
@@ -418,7 +592,7 @@ def activate(
     RecalculationRun.objects.filter(pk=run.pk).update(
         status=RecalculationRun.Status.ACTIVATING, processed=0
     )
-    current = current_verdict_ids()
+    current = current_verdict_ids(serving_on=on)
     processed = synced = 0
     for person_ids, verdict_ids in _batches(current, batch_size):
         with transaction.atomic():

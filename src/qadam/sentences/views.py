@@ -92,6 +92,15 @@ def _sentence_context(person: Person) -> dict[str, Any]:
         counts = list(verdict.counts.select_related("offence"))
         adjustments = list(verdict.adjustments.select_related("new_institution_type"))
     result = calculation.result if calculation else {}
+    if calculation is None and verdict is not None:
+        # A sentence served before the stored dates were kept: computed now, not stored.
+        from qadam.sentences import adapters, recalculation
+
+        batch = recalculation.compute_batch(
+            [person.pk], [verdict.pk], adapters.active_rules(), timezone.localdate()
+        )
+        if batch.rows:
+            result = batch.rows[0].result
     return {
         "person": person,
         "verdict": verdict,

@@ -54,3 +54,19 @@ def test_fallback_targets_equal_the_shared_table() -> None:
     if not targets_path().exists():
         pytest.skip("needs the shared data set: kz-aggregates/demo_targets.csv")
     assert load_custody_targets() == FALLBACK_CUSTODY
+
+
+def test_progress_bar_shows_counts_and_ends_full() -> None:
+    import io
+
+    from qadam.demo.progress import Progress
+
+    stream = io.StringIO()
+    bar = Progress("Writing persons", 2000, stream)
+    bar.set(500)
+    bar.finish()
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("Writing persons")
+    assert "0/2,000" in lines[0]
+    assert "100.0% 2,000/2,000" in lines[-1]
+    assert len(lines) == 2  # a log file gets each state once, not every update

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_user_per_role_in_its_group_with_its_scope() -> None:
-    big = InstitutionFactory(design_capacity=1500, type=institution_type("MED"))
-    InstitutionFactory(design_capacity=400, type=institution_type("MED"))
+    big = InstitutionFactory(operational_capacity=1400, type=institution_type("MED"))
+    InstitutionFactory(operational_capacity=400, type=institution_type("MED"))
     logins = create_demo_users()
     assert {login.role for login in logins} == set(Role.values)
     assert demo_institution() == big

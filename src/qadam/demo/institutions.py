@@ -7,7 +7,10 @@ import math
 import random
 from decimal import Decimal
 
-from qadam.core.models import Region, UisDepartment
+from django.db import transaction
+
+from qadam.core.audit import audit_write
+from qadam.core.models import AuditEvent, Region, UisDepartment
 from qadam.custody.models import Cell, Institution, InstitutionType, Section
 from qadam.demo.places import STREETS, TOWNS
 from qadam.demo.registry import DemoContext
@@ -157,6 +160,7 @@ def create_institutions(ctx: DemoContext) -> None:
     ctx.summary["institutions"] = len(institutions)
 
 
+@transaction.atomic
 def _create(  # type: ignore[no-untyped-def]
     ctx: DemoContext, rng: random.Random, regions, region_codes, departments, types
 ) -> None:
@@ -247,6 +251,19 @@ def _create(  # type: ignore[no-untyped-def]
     Cell.objects.bulk_create(cells, batch_size=5000)
     ctx.summary["sections"] = len(sections)
     ctx.summary["cells"] = len(cells)
+    audit_write(
+        actor=ctx.system_user,
+        action=AuditEvent.Action.CREATE,
+        verb="demo data generated",
+        details={
+            "step": "institutions",
+            "seed": ctx.seed,
+            "institutions": len(plans),
+            "sections": len(sections),
+            "cells": len(cells),
+            "persons": 0,
+        },
+    )
 
 
 def layout(institutions: list[Institution]) -> list[InstitutionInfo]:

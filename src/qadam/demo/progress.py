@@ -17,6 +17,7 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.started = time.perf_counter()
         self._drawn = 0.0
+        self._drawn_done = -1
         self._interactive = bool(getattr(self.stream, "isatty", lambda: False)())
         self._draw(force=True)
 
@@ -34,7 +35,10 @@ class Progress:
         interval = 0.2 if self._interactive else 10.0
         if not force and now - self._drawn < interval:
             return
+        if self._drawn_done == self.done and not self._interactive:
+            return  # a log file gets each state once
         self._drawn = now
+        self._drawn_done = self.done
         filled = int(WIDTH * self.done / self.total)
         bar = "#" * filled + "-" * (WIDTH - filled)
         line = (

@@ -909,6 +909,8 @@ class Simulation:
         """Fill in absences and documents of the persons still held today."""
         last = self.days  # today: nothing happens on it yet
         held_remand: list[PersonPlan] = []
+        held_in_demo_colony: list[PersonPlan] = []
+        demo_colony = self.demo_colony()
         for person in self.persons:
             if person.status == "remand":
                 self.remand_absences(person, person.stage_open_day, last)
@@ -916,7 +918,28 @@ class Simulation:
                 held_remand.append(person)
             elif person.status == "sentenced":
                 self.hospital_absence(person, person.stage_open_day, last)
+                if person.institution is demo_colony and person.stage_open_day < last - 30:
+                    held_in_demo_colony.append(person)
         self.lawful_date_cases(held_remand)
+        self.unreleased_cases(held_in_demo_colony)
+
+    def demo_colony(self) -> InstitutionInfo | None:
+        """The colony the demo's institution-scoped users work in (`demo.users.demo_institution`:
+        the largest medium-security colony for men)."""
+        colonies = [c for c in self.colonies if c.type_code == "MED" and c.sex_profile == "M"]
+        return min(colonies, key=lambda c: (-c.capacity, c.code), default=None)
+
+    def unreleased_cases(self, held: list[PersonPlan]) -> None:
+        """A sentence that ended a few days ago without the release being recorded, in the demo
+        users' colony, so that its held-past-the-lawful-date alarm has something to show."""
+        rng = self.rng
+        rng.shuffle(held)
+        for person in held[: max(1, round(3 * self.scale))]:
+            verdict = person.bases[-1]
+            end = self.today - timedelta(days=rng.randint(1, 3))
+            if verdict.kind == "verdict" and verdict.issued_on <= end:
+                verdict.valid_until = end
+                person.held_past_lawful_date = True
 
     def lawful_date_cases(self, held_remand: list[PersonPlan]) -> None:
         """A few remand orders that run out within a week, and a few already run out."""

@@ -45,7 +45,7 @@ class DemoLogin:
 def demo_institution() -> Institution | None:
     """The largest colony for men (medium security if there is one): the institution in scope."""
     colonies = Institution.objects.filter(type__is_pretrial=False, sex_profile="M").order_by(
-        "-design_capacity", "code"
+        "-operational_capacity", "code"
     )
     return colonies.filter(type__code="MED").first() or colonies.first()
 

@@ -79,8 +79,15 @@ def main() -> int:
         f"(load average {os.getloadavg()[0]:.1f}) -> {word(wall < 60)} (target < 60 s)"
     )
     details = result.figures["fit"]
+    chosen = details["unrestricted"]
     print(
-        f"integer instrument: {details['points']['points_per_logit']} points per logit; "
+        f"unrestricted model, chosen by 5-fold CV on the training rows: {chosen['encoding']} "
+        f"(CV Brier men {chosen['cv'][chosen['encoding']]['brier_men']:.4f}, "
+        f"women {chosen['cv'][chosen['encoding']]['brier_women']:.4f})"
+    )
+    print(
+        f"integer instrument: refit {details['points']['refit']} (CV); "
+        f"{details['points']['points_per_logit']} points per logit; "
         f"items in order of selection: {', '.join(details['points']['selected_order'])}"
     )
 

@@ -351,3 +351,35 @@ class TestCommand:
                 "--out",
                 str(tmp_path),
             )
+
+
+class TestEncoding:
+    def test_women_source_is_derived_from_the_column_and_sex(
+        self, files: tuple[Path, Path]
+    ) -> None:
+        from qadam.assessment.fitting.data import NOT_WOMEN
+
+        data_path, mapping_path = files
+        data = read_dataset(data_path, load_mapping(mapping_path))
+        columns = data.source_columns(["priors|women", "unknown|women"])
+        assert "unknown|women" not in columns
+        women = data.sex == "female"
+        assert (columns["priors|women"][women] == data.columns["priors"][women]).all()
+        assert (columns["priors|women"][~women] == NOT_WOMEN).all()
+
+    def test_fit_records_the_cv_choice_and_writes_loadable_instruments(
+        self, files: tuple[Path, Path], tmp_path: Path
+    ) -> None:
+        data_path, mapping_path = files
+        result = run_fit(data_path, mapping_path, tmp_path / "fit")
+        chosen = result.figures["fit"]["unrestricted"]
+        assert chosen["encoding"] in chosen["cv"]
+        best = min(v["brier_mean_of_sexes"] for v in chosen["cv"].values())
+        assert chosen["cv"][chosen["encoding"]]["brier_mean_of_sexes"] == best
+        unrestricted = load_instrument(tmp_path / "fit" / "unrestricted.toml")
+        women_items = [i for i in unrestricted.items if i.source.endswith("|women")]
+        assert (chosen["women_ratio"] is None) == (not women_items)
+        validated = run_validate(
+            data_path, mapping_path, tmp_path / "fit" / "unrestricted.toml", tmp_path / "val"
+        )
+        assert validated.figures["horizons"]["year1"]["all"]["auc"] > 0.6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from ..engine.batch import MISSING
 from .mapping import ColumnMapping
 
 MIN_EVENTS = 10
+# A derived source: the column's value for women, and NOT_WOMEN for everyone else. Items with such a
+# source carry the women's adjustment of an input in a model with sex interactions.
+WOMEN_SUFFIX = "|women"
+NOT_WOMEN = "(not a woman)"
 _TRUE = {"1", "1.0", "true", "yes"}
 _FALSE = {"0", "0.0", "false", "no"}
 
@@ -53,11 +58,25 @@ class Dataset:
             group=None if self.group is None else self.group[mask],
         )
 
+    def source_columns(self, sources: Iterable[str] = ()) -> dict[str, npt.NDArray[np.str_]]:
+        """The input columns, plus any derived sources named in `sources` ("<column>|women")."""
+        columns = dict(self.columns)
+        for source in sources:
+            base = source.removesuffix(WOMEN_SUFFIX)
+            if source not in columns and source != base and base in self.columns:
+                columns[source] = women_column(self.columns[base], self.sex)
+        return columns
+
     def part(self, name: str) -> Dataset:
         """The train or test rows; all rows when the mapping has no split."""
         if self.split is None:
             return self
         return self.subset(self.split == name)
+
+
+def women_column(values: npt.NDArray[np.str_], sex: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
+    """`values` for women, NOT_WOMEN for everyone else."""
+    return np.where(sex == "female", values, NOT_WOMEN).astype(np.str_)
 
 
 def _text(frame: pl.DataFrame, column: str, missing: tuple[str, ...]) -> npt.NDArray[np.str_]:

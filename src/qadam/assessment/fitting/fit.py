@@ -3,15 +3,18 @@
 Both come out as instruments in the format of `instruments/*.toml`, so that the same validation,
 scoring and report serve either:
 
-- the **unrestricted** model: every input, one-hot by level (missing values a level of their own,
-  rare levels merged), L2-penalised logistic regression with the penalty chosen by 5-fold
-  cross-validation on the training rows, then recalibrated (intercept and slope) on the
-  cross-validated linear predictor; written with real-valued weights (`points_kind = "weights"`).
+- the **unrestricted** model: every input by level (missing values a level of their own, rare
+  levels merged) plus a trend over ordered levels, and, when cross-validation keeps them, women's
+  trend terms (a shared model whose terms may differ for women); L2-penalised logistic regression
+  with the penalty and the encoding chosen by 5-fold cross-validation on the training rows (mean of
+  the men's and women's Brier), then recalibrated (intercept and slope) on the cross-validated
+  linear predictor; written with real-valued weights (`points_kind = "weights"`), the women's terms
+  as items on the derived source "<column>|women" (zero for everyone who is not a woman).
 - the **integer-point** instrument: at most `max_items` inputs chosen by forward stepwise selection
   (Rao score test, AIC: each step adds the input that most improves the likelihood for its degrees
-  of freedom), refitted, coefficients scaled to whole points (the smallest scale whose rounding
-  costs under 0.0002 Brier on the training rows), and points → probability recalibrated by a
-  logistic fit of the outcome on the total.
+  of freedom), refitted (levels plus trend, penalty chosen by 5-fold CV), coefficients scaled to
+  whole points (the smallest scale whose rounding costs under 0.0002 Brier on the training rows),
+  and points → probability recalibrated by a logistic fit of the outcome on the total.
 
 Only training rows are used here; the test rows are for `validate`.
 """
@@ -28,17 +31,18 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from ..engine.batch import MISSING, encode_column
 from ..engine.schema import Band, Calibration, Instrument, Item, Option, Texts
-from .data import Dataset
+from .data import NOT_WOMEN, WOMEN_SUFFIX, Dataset
 from .mapping import ColumnMapping, InputColumn
 
 MIN_LEVEL_ROWS = 30
 NUMERIC_BINS = 5
-C_GRID = (0.03, 0.1, 0.3)
+# The integer instrument's refit: (λ, with trends); the first is plain one-hot logistic regression.
+POINTS_PENALTIES = ((1.0, False), (100.0, True), (300.0, True))
 POINT_SCALES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20)
 ROUNDING_TOLERANCE = 0.0002
 BAND_CODES = ("low", "medium", "high", "very_high", "highest")
@@ -212,15 +216,18 @@ def fit_logistic(
     *,
     start: LogisticFit | None = None,
     max_iter: int = 50,
+    penalty_factors: Float | None = None,
 ) -> LogisticFit:
     """L2-penalised logistic regression by Newton's method (sklearn's objective: the log-loss
-    summed over rows plus ||coef||² / 2C, intercept unpenalised). One-hot designs are sparse, so
-    the Hessian is built from a sparse matrix; a handful of iterations converge."""
+    summed over rows plus ||coef||² / 2C, intercept unpenalised; `penalty_factors` scale the
+    penalty column by column). Designs have a few dozen columns, so the Hessian is dense; a
+    handful of iterations converge."""
     rows, width = design.shape
-    matrix = sparse.hstack([np.ones((rows, 1)), sparse.csr_matrix(design)]).tocsr()
-    transposed = matrix.T.tocsr()
+    matrix = np.hstack([np.ones((rows, 1)), np.asarray(design, dtype=np.float64)])
     target = y.astype(np.float64)
     penalty = np.full(width + 1, 1.0 / C)
+    if penalty_factors is not None:
+        penalty[1:] *= penalty_factors
     penalty[0] = 0.0
     beta = np.zeros(width + 1)
     if start is not None:
@@ -236,9 +243,8 @@ def fit_logistic(
     value = objective(beta)
     for _ in range(max_iter):
         p = _sigmoid(matrix @ beta)
-        gradient = transposed @ (p - target) + penalty * beta
-        weighted = sparse.csr_matrix(matrix.multiply((p * (1 - p))[:, None]))
-        hessian = (transposed @ weighted).toarray() + np.diag(penalty)
+        gradient = matrix.T @ (p - target) + penalty * beta
+        hessian = (matrix * (p * (1 - p))[:, None]).T @ matrix + np.diag(penalty)
         hessian[np.diag_indices_from(hessian)] += 1e-10
         step = np.linalg.solve(hessian, gradient)
         scale = 1.0
@@ -282,37 +288,194 @@ def _cv_folds(y: npt.NDArray[np.int8], sex: npt.NDArray[np.str_]) -> list[tuple[
 
 
 # --- the unrestricted model --------------------------------------------------------------------
+#
+# Each input enters as one column per option (its level effects) and, when its options are ordered
+# numbers, as a trend column too: the option's mean raw value, standardised. The level columns are
+# penalised more than the trend (ratio TREND_RATIOS), so sparse levels are pulled towards a smooth
+# trend rather than towards zero. With SEX_RATIOS not None, every numeric input also gets a women's
+# trend column (its trend times "is a woman"): a shared model whose strongest terms may differ for
+# women, who are a small group. The penalty, the ratios and whether to have the women's terms at
+# all are chosen together by 5-fold cross-validation on the training rows (the mean of the men's
+# and the women's Brier, as the NIJ challenge scored them).
+
+PENALTY_GRID = (100.0, 300.0)  # λ = 1 / C on the level columns
+TREND_RATIOS = (0.1,)  # the trend columns' penalty, as a share of λ
+SEX_RATIOS: tuple[float | None, ...] = (None, 0.3, 0.1)  # the women's trend columns' (None: none)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """Which columns the design has: per item, its levels, its trend, its women's trend."""
+
+    trend_ratio: float
+    women_ratio: float | None
+    penalty: float
+
+    @property
+    def label(self) -> str:
+        women = "none" if self.women_ratio is None else f"{self.women_ratio:g}"
+        return f"lambda={self.penalty:g}, trend={self.trend_ratio:g}, women={women}"
+
+
+def option_values(
+    spec: InputColumn, item: Item, block: Float, values: npt.NDArray[np.str_]
+) -> Float | None:
+    """Each option's mean raw value on the training rows, standardised over rows (missing and
+    other options at the mean); None when the input's values are not numbers."""
+    if spec.type not in {"ordinal", "numeric", "binary"}:
+        return None
+    present = values != MISSING
+    try:
+        numbers = np.where(present, values, "0").astype(np.float64)
+    except ValueError:
+        return None
+    if not present.any():
+        return None
+    counts = block[present].sum(axis=0)
+    sums = block[present].T @ numbers[present]
+    mean = float(numbers[present].mean())
+    per_option = np.where(counts > 0, sums / np.maximum(counts, 1), mean)
+    column = block @ per_option
+    spread = float(column.std())
+    if spread == 0:
+        return None
+    return np.asarray((per_option - float(column.mean())) / spread, dtype=np.float64)
+
+
+@dataclass
+class _Design:
+    matrix: Float
+    kinds: list[str]  # per column: "level", "trend" or "women"
+    owners: list[tuple[int, Float]]  # per column: item index and its value per option
+
+    def factors(self, encoding: Encoding) -> Float:
+        ratio = {"level": 1.0, "trend": encoding.trend_ratio, "women": encoding.women_ratio or 1.0}
+        return np.array([ratio[k] for k in self.kinds], dtype=np.float64)
+
+
+def _design(
+    items: list[Item],
+    blocks: list[Float],
+    trends: list[Float | None],
+    women: npt.NDArray[np.bool_] | None,
+    *,
+    trend_from: int = 3,
+) -> _Design:
+    columns: list[Float] = []
+    kinds: list[str] = []
+    owners: list[tuple[int, Float]] = []
+    for j, (block, trend) in enumerate(zip(blocks, trends, strict=True)):
+        for k in range(block.shape[1]):
+            columns.append(block[:, k])
+            kinds.append("level")
+            owners.append((j, np.eye(block.shape[1])[k]))
+        if trend is None:
+            continue
+        column = block @ trend
+        if len(items[j].options) >= trend_from:
+            columns.append(column)
+            kinds.append("trend")
+            owners.append((j, trend))
+        if women is not None:
+            for_women = np.where(women, column, 0.0)
+            if for_women[women].std() > 0:
+                columns.append(for_women)
+                kinds.append("women")
+                owners.append((j, trend))
+    matrix = np.column_stack(columns) if columns else np.zeros((len(blocks[0]), 0))
+    return _Design(matrix, kinds, owners)
+
+
+def _select(design: _Design, women: bool) -> npt.NDArray[np.bool_]:
+    return np.array([women or k != "women" for k in design.kinds])
 
 
 def _fit_unrestricted(
-    items: list[Item], blocks: list[Float], y: npt.NDArray[np.int8], sex: npt.NDArray[np.str_]
-) -> tuple[list[Float], float, float, float, dict[str, Any]]:
-    design = np.hstack(blocks)
+    design: _Design, y: npt.NDArray[np.int8], sex: npt.NDArray[np.str_]
+) -> tuple[LogisticFit, Encoding, float, float, dict[str, Any]]:
+    """The encoding chosen by cross-validation, the model refitted on all training rows with it,
+    and the recalibration (intercept, slope) of its cross-validated linear predictor."""
     folds = _cv_folds(y, sex)
-    best: tuple[float, float, Float] | None = None
-    cv_scores = {}
-    starts: dict[int, LogisticFit] = {}
-    for C in C_GRID:
+    has_women = "women" in design.kinds
+    encodings = [
+        Encoding(trend, women, penalty)
+        for women in SEX_RATIOS
+        if women is None or has_women
+        for trend in TREND_RATIOS
+        for penalty in PENALTY_GRID
+    ]
+    best: tuple[float, Encoding, Float] | None = None
+    cv_scores: dict[str, dict[str, float]] = {}
+    starts: dict[tuple[int, bool], LogisticFit] = {}
+    male = sex == "male"
+    for encoding in encodings:
+        use = _select(design, encoding.women_ratio is not None)
+        matrix = design.matrix[:, use]
+        factors = design.factors(encoding)[use]
         z = np.zeros(len(y))
         for fold, (train, held) in enumerate(folds):
-            model = fit_logistic(design[train], y[train], C, start=starts.get(fold))
-            starts[fold] = model
-            z[held] = model.decision_function(design[held])
-        score = _log_loss(_sigmoid(z), y)
-        cv_scores[str(C)] = round(score, 6)
-        if best is None or score < best[0]:
-            best = (score, C, z)
+            key = (fold, encoding.women_ratio is not None)
+            model = fit_logistic(
+                matrix[train],
+                y[train],
+                1.0 / encoding.penalty,
+                start=starts.get(key),
+                penalty_factors=factors,
+            )
+            starts[key] = model
+            z[held] = model.decision_function(matrix[held])
+        p = _sigmoid(z)
+        by_sex = [_brier(p[mask], y[mask]) for mask in (male, ~male) if mask.any()]
+        score = float(np.mean(by_sex))
+        cv_scores[encoding.label] = {
+            "brier_mean_of_sexes": round(score, 6),
+            "brier_men": round(by_sex[0], 6),
+            "brier_women": round(by_sex[-1], 6),
+            "log_loss": round(_log_loss(p, y), 6),
+        }
+        if best is None or score < best[0] - 1e-9:
+            best = (score, encoding, z)
     assert best is not None
-    _, C, z_oof = best
+    _, encoding, z_oof = best
     a, b = _recalibrate(z_oof, y)
-    model = fit_logistic(design, y, C)
-    coefficients = model.coef
-    weights: list[Float] = []
-    start = 0
-    for block in blocks:
-        weights.append(coefficients[start : start + block.shape[1]].copy())
-        start += block.shape[1]
-    return weights, model.intercept, a, b, {"C": C, "cv_log_loss": cv_scores}
+    use = _select(design, encoding.women_ratio is not None)
+    model = fit_logistic(
+        design.matrix[:, use],
+        y,
+        1.0 / encoding.penalty,
+        penalty_factors=design.factors(encoding)[use],
+    )
+    full = np.zeros(design.matrix.shape[1])
+    full[use] = model.coef
+    details = {
+        "encoding": encoding.label,
+        "penalty": encoding.penalty,
+        "trend_ratio": encoding.trend_ratio,
+        "women_ratio": encoding.women_ratio,
+        "recalibration": {"intercept": round(a, 4), "slope": round(b, 4)},
+        "cv": cv_scores,
+    }
+    return LogisticFit(model.intercept, full), encoding, a, b, details
+
+
+def _weights(
+    design: _Design,
+    coef: Float,
+    blocks: list[Float],
+    kind: str,
+    use: npt.NDArray[np.bool_] | None = None,
+) -> list[Float]:
+    """Per item, the weight of each option from the columns of one kind ("women": the women's
+    adjustment; otherwise levels and trend together)."""
+    weights = [np.zeros(block.shape[1]) for block in blocks]
+    for index, ((j, vector), column_kind) in enumerate(
+        zip(design.owners, design.kinds, strict=True)
+    ):
+        if use is not None and not use[index]:
+            continue
+        if (column_kind == "women") == (kind == "women"):
+            weights[j] += coef[index] * vector
+    return weights
 
 
 # --- the integer-point instrument ----------------------------------------------------------------
@@ -355,22 +518,71 @@ def stepwise_select(blocks: list[Float], y: npt.NDArray[np.int8], max_items: int
     return selected
 
 
+def _refit_selected(
+    items: list[Item],
+    blocks: list[Float],
+    trends: list[Float | None],
+    selected: list[int],
+    y: npt.NDArray[np.int8],
+    sex: npt.NDArray[np.str_],
+    trend_ratio: float,
+) -> tuple[list[Float], Float, dict[str, Any]]:
+    """The selected items refitted with levels and trends; the penalty chosen by 5-fold CV among
+    POINTS_PENALTIES (the first, λ = 1 without trends, is plain one-hot logistic regression)."""
+    chosen_items = [items[j] for j in selected]
+    chosen_blocks = [blocks[j] for j in selected]
+    design = _design(chosen_items, chosen_blocks, [trends[j] for j in selected], None)
+    folds = _cv_folds(y, sex)
+    male = sex == "male"
+    best: tuple[float, float, bool] | None = None
+    scores: dict[str, float] = {}
+    for penalty, with_trend in POINTS_PENALTIES:
+        use = np.array([with_trend or k != "trend" for k in design.kinds])
+        factors = design.factors(Encoding(trend_ratio, None, penalty))[use]
+        z = np.zeros(len(y))
+        for train, held in folds:
+            model = fit_logistic(
+                design.matrix[train][:, use], y[train], 1.0 / penalty, penalty_factors=factors
+            )
+            z[held] = model.decision_function(design.matrix[held][:, use])
+        p = _sigmoid(z)
+        score = float(np.mean([_brier(p[m], y[m]) for m in (male, ~male) if m.any()]))
+        scores[f"lambda={penalty:g}{', trend' if with_trend else ''}"] = round(score, 6)
+        if best is None or score < best[0] - 1e-9:
+            best = (score, penalty, with_trend)
+    assert best is not None
+    _, penalty, with_trend = best
+    use = np.array([with_trend or k != "trend" for k in design.kinds])
+    factors = design.factors(Encoding(trend_ratio, None, penalty))[use]
+    model = fit_logistic(design.matrix[:, use], y, 1.0 / penalty, penalty_factors=factors)
+    full = np.zeros(design.matrix.shape[1])
+    full[use] = model.coef
+    weights = _weights(design, full, chosen_blocks, "levels")
+    z_all = model.decision_function(design.matrix[:, use])
+    label = f"lambda={penalty:g}{', trend' if with_trend else ''}"
+    return weights, z_all, {"refit": label, "refit_cv": scores}
+
+
 def _fit_points(
-    items: list[Item], blocks: list[Float], y: npt.NDArray[np.int8], max_items: int
+    items: list[Item],
+    blocks: list[Float],
+    y: npt.NDArray[np.int8],
+    max_items: int,
+    *,
+    trends: list[Float | None] | None = None,
+    sex: npt.NDArray[np.str_] | None = None,
+    trend_ratio: float = TREND_RATIOS[0],
 ) -> tuple[list[int], list[npt.NDArray[np.int64]], float, float, dict[str, Any]]:
     selected = stepwise_select(blocks, y, max_items)
     if not selected:
         raise FitError("no input improves on the base rate; nothing to build an instrument from")
-    design = np.hstack([blocks[j] for j in selected])
-    model = fit_logistic(design, y, 1.0)
-    coefficients = model.coef
-    shifted: list[Float] = []
-    start = 0
-    for j in selected:
-        part = coefficients[start : start + blocks[j].shape[1]]
-        shifted.append(part - part.min())
-        start += blocks[j].shape[1]
-    continuous = _sigmoid(model.decision_function(design))
+    trends = trends if trends is not None else [None] * len(blocks)
+    sex = sex if sex is not None else np.full(len(y), "male")
+    weights, z_all, refit_details = _refit_selected(
+        items, blocks, trends, selected, y, sex, trend_ratio
+    )
+    shifted = [w - w.min() for w in weights]
+    continuous = _sigmoid(z_all)
     reference = _brier(continuous, y)
     chosen: tuple[int, list[npt.NDArray[np.int64]], float, float, float] | None = None
     trials = {}
@@ -398,6 +610,7 @@ def _fit_points(
         b,
         {
             "selected_order": [items[j].source for j in selected],
+            **refit_details,
             "points_per_logit": scale,
             "train_brier_continuous": round(reference, 6),
             "train_brier_by_scale": trials,
@@ -500,27 +713,47 @@ def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
         "horizon_fitted": horizon,
     }
 
-    weights, intercept0, a, b, unrestricted_details = _fit_unrestricted(items, blocks, y, train.sex)
+    trends = [
+        option_values(spec, item, block, train.columns[spec.column])
+        for spec, item, block in zip(mapping.inputs, items, blocks, strict=True)
+    ]
+    women = train.sex == "female"
+    enough_women = min(int(women.sum()), int((~women).sum())) >= mapping.min_rows
+    women_trends = [
+        None if spec.column == mapping.sex_column else trend
+        for spec, trend in zip(mapping.inputs, trends, strict=True)
+    ]
+    # Women's trend columns for numeric inputs other than sex itself, when both sexes have rows.
+    design = _design(items, blocks, women_trends, women if enough_women else None)
+    with threadpool_limits(limits=1):
+        model, encoding, a, b, unrestricted_details = _fit_unrestricted(design, y, train.sex)
+    intercept0 = model.intercept
+    weights = _weights(design, model.coef, blocks, "levels")
     weighted_items = []
     for item, w in zip(items, weights, strict=True):
         floor = float(w.min())
         intercept0 += floor
-        weighted_items.append(
-            Item(
-                code=item.code,
-                layer=item.layer,
-                source=item.source,
-                text=item.text,
-                need_area=item.need_area,
-                options=tuple(
-                    _with_points(o, round(float(v - floor), 4))
-                    for o, v in zip(item.options, w, strict=True)
-                ),
-            )
-        )
+        weighted_items.append(_with_weights(item, w - floor))
+    for item, w in zip(items, _weights(design, model.coef, blocks, "women"), strict=True):
+        if not np.any(np.abs(w) > 1e-6):
+            continue
+        adjustment = women_item(item)
+        full = np.append(w, 0.0)  # the last option: not a woman
+        floor = float(full.min())
+        intercept0 += floor
+        weighted_items.append(_with_weights(adjustment, full - floor))
     unrestricted_calibration = {horizon: Calibration(a + b * intercept0, b)}
 
-    selected, points, pa, pb, points_details = _fit_points(items, blocks, y, mapping.max_items)
+    with threadpool_limits(limits=1):
+        selected, points, pa, pb, points_details = _fit_points(
+            items,
+            blocks,
+            y,
+            mapping.max_items,
+            trends=trends,
+            sex=train.sex,
+            trend_ratio=encoding.trend_ratio,
+        )
     point_items = [
         Item(
             code=items[j].code,
@@ -551,7 +784,8 @@ def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
             total = np.zeros(int(rows.sum()))
             for item in chosen_items:
                 pts = np.array([o.points for o in item.options])
-                total += pts[encode_column(item, other_data.columns[item.source])]
+                column = other_data.source_columns([item.source])[item.source]
+                total += pts[encode_column(item, column)]
             oa, ob = _recalibrate(total, other_data.outcomes[other])
             if ob > 0:
                 target[other] = Calibration(oa, ob)
@@ -565,8 +799,10 @@ def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
         today=today,
         provenance={
             **provenance_base,
-            "method": "L2 logistic regression, all inputs one-hot, "
-            f"C={unrestricted_details['C']} by 5-fold CV, recalibrated on CV predictions",
+            "method": "L2 logistic regression, every input by level plus a trend over ordered "
+            "levels, with women's trend terms when cross-validation keeps them; "
+            f"{unrestricted_details['encoding']} chosen by 5-fold CV on the training rows; "
+            "recalibrated on the CV predictions",
         },
     )
     instrument = _instrument(
@@ -579,6 +815,7 @@ def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
         provenance={
             **provenance_base,
             "method": f"forward stepwise (score test, AIC), at most {mapping.max_items} items; "
+            f"refitted with {points_details['refit']} (chosen by 5-fold CV); "
             f"{points_details['points_per_logit']} points per logit unit; "
             "points recalibrated by logistic regression",
         },
@@ -594,6 +831,43 @@ def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
             "points": points_details,
             "seconds": round(time.perf_counter() - started, 2),
         },
+    )
+
+
+def women_item(item: Item) -> Item:
+    """The women's adjustment of `item`: its options for women, and zero for everyone else."""
+    return Item(
+        code=f"{item.code}_women",
+        layer=item.layer,
+        source=f"{item.source}{WOMEN_SUFFIX}",
+        text=Texts(
+            f"{item.text.kk} (әйелдерге түзету)",
+            f"{item.text.ru} (поправка для женщин)",
+            f"{item.text.en} (adjustment for women)",
+        ),
+        options=(
+            *item.options,
+            Option(
+                code="not_a_woman",
+                points=0,
+                text=Texts("Әйел емес", "Не женщина", "Not a woman"),
+                values=(NOT_WOMEN,),
+            ),
+        ),
+        need_area=item.need_area,
+    )
+
+
+def _with_weights(item: Item, weights: Float) -> Item:
+    return Item(
+        code=item.code,
+        layer=item.layer,
+        source=item.source,
+        text=item.text,
+        need_area=item.need_area,
+        options=tuple(
+            _with_points(o, round(float(v), 4)) for o, v in zip(item.options, weights, strict=True)
+        ),
     )
 
 

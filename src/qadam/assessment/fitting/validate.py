@@ -28,7 +28,7 @@ import numpy.typing as npt
 import statsmodels.api as sm
 from sklearn.metrics import roc_auc_score
 
-from ..engine.batch import band_index, probabilities, total_points
+from ..engine.batch import band_index, probabilities, sources, total_points
 from ..engine.schema import Instrument
 from .data import Dataset
 
@@ -185,7 +185,7 @@ def validate_instrument(
     """All figures for `instrument` on the `part` rows ("test", "train" or "all") of `data`."""
     rows = data if part == "all" or data.split is None else data.part(part)
     used_part = "all" if data.split is None else part
-    total = total_points(instrument, rows.columns)
+    total = total_points(instrument, rows.source_columns(sources(instrument)))
     bands = band_index(instrument, total)
     decision_index = [b.code for b in instrument.bands].index(instrument.decision_band)
     band_flagged = bands >= decision_index

@@ -14,6 +14,7 @@ from people_helpers import admit, named
 from factories import InstitutionFactory, staff
 from qadam.core.models import AuditEvent
 from qadam.core.roles import Role
+from qadam.custody.models import Institution
 from qadam.people.models import Alias, Child, IdentityDocument, NextOfKin
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world() -> dict[str, Any]:
-    a = InstitutionFactory(code="A")
+    a = InstitutionFactory(code="A", sex_profile=Institution.SexProfile.FEMALE)
     reception = staff(Role.RECEPTION, a)
     person = admit(
         named("Жанибекова", "Айгуль", sex="F", birth_date=date(1992, 4, 2)), a, reception

@@ -9,8 +9,12 @@ Usage::
 
     # Bulk recalculation, policy simulator: the same dates without breakdown steps.
     calcs = calculate_many(sentences, as_of=date.today())
+
+    # Population scale (policy simulator): numpy columns, the same dates as calculate.
+    result = calculate_columns(columns_from_sentences(sentences), as_of=date.today())
 """
 
+from .columns import ColumnResult, SentenceColumns, calculate_columns, columns_from_sentences
 from .compute import calculate, calculate_many
 from .explain import (
     DATE,
@@ -55,6 +59,7 @@ __all__ = [
     "BehaviourSource",
     "Breakdown",
     "Calculation",
+    "ColumnResult",
     "Condition",
     "Count",
     "CourtChange",
@@ -71,11 +76,14 @@ __all__ = [
     "RuleRef",
     "RuleSet",
     "Sentence",
+    "SentenceColumns",
     "SentenceDates",
     "Step",
     "Term",
     "calculate",
+    "calculate_columns",
     "calculate_many",
+    "columns_from_sentences",
     "default_rules",
     "load_rules",
     "validate",

@@ -319,6 +319,20 @@ class RuleSet:
             self._views[day] = view
         return view
 
+    @property
+    def period_starts(self) -> list[int]:
+        """First day (ordinal) of each period in which the same versions are in force, ascending."""
+        return self._cuts
+
+    @property
+    def period_views(self) -> list[View]:
+        """The View of each period, in the order of ``period_starts``."""
+        return self._periods
+
+    def exclusion_groups(self, family: str) -> frozenset[str]:
+        """Offence groups a part 8 exclusion family names in any of its versions."""
+        return self._exclusion_groups.get(family, frozenset())
+
     def all_rules(self) -> list[Rule]:
         return [r for versions in self.families.values() for r in versions]
 

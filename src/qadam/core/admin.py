@@ -26,7 +26,7 @@ class QadamAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and has_capability(user, "manage_reference_data"))  # type: ignore[arg-type]
+        return bool(user.is_active and has_capability(user, "manage_reference_data"))
 
 
 site = QadamAdminSite(name="admin")

@@ -17,8 +17,29 @@ LOCALE = APP_DIR / "locale"
 
 # kk/ru entries that may equal the English source: names, codes and symbols.
 SAME_AS_SOURCE_ALLOWED = {
-    "Qadam", "IIN", "ID", "CSV", "XLSX", "JSON", "PDF", "API", "TOTP", "QR", "NPM", "SIZO",
-    "MIN", "MED", "MAX", "FULL", "EXTRA", "OK", "AUC", "Brier", "ECE", "%(name)s", "m²",
+    "Qadam",
+    "IIN",
+    "ID",
+    "CSV",
+    "XLSX",
+    "JSON",
+    "PDF",
+    "API",
+    "TOTP",
+    "QR",
+    "NPM",
+    "SIZO",
+    "MIN",
+    "MED",
+    "MAX",
+    "FULL",
+    "EXTRA",
+    "OK",
+    "AUC",
+    "Brier",
+    "ECE",
+    "%(name)s",
+    "m²",
 }
 
 
@@ -37,16 +58,21 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entries(language: str) -> None:
     catalogue = _catalogue(language)
     untranslated = [e.msgid for e in catalogue.untranslated_entries()]
     fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
-    assert not untranslated, f"{language}: {len(untranslated)} untranslated, e.g. {untranslated[:5]}"
+    assert not untranslated, (
+        f"{language}: {len(untranslated)} untranslated, e.g. {untranslated[:5]}"
+    )
     assert not fuzzy, f"{language}: {len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
 def test_kk_and_ru_entries_differ_from_the_english_source(language: str) -> None:
     same = [
-        e.msgid for e in _catalogue(language)
-        if not e.msgid_plural and e.msgstr == e.msgid
-        and e.msgid not in SAME_AS_SOURCE_ALLOWED and not _is_symbolic(e.msgid)
+        e.msgid
+        for e in _catalogue(language)
+        if not e.msgid_plural
+        and e.msgstr == e.msgid
+        and e.msgid not in SAME_AS_SOURCE_ALLOWED
+        and not _is_symbolic(e.msgid)
     ]
     assert not same, f"{language}: {len(same)} entries identical to English, e.g. {same[:5]}"
 
@@ -57,8 +83,12 @@ def test_catalogues_are_current_with_the_source(tmp_path: Path) -> None:
     shutil.copytree(APP_DIR, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "static"))
     (copy / "locale").mkdir()
     django_admin = Path(settings.PROJECT_DIR) / ".venv" / "bin" / "django-admin"
-    subprocess.run([str(django_admin), "makemessages", "-l", "kk", "--no-location"], cwd=copy,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(django_admin), "makemessages", "-l", "kk", "--no-location"],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+    )
     extracted = {e.msgid for e in polib.pofile(str(copy / "locale/kk/LC_MESSAGES/django.po"))}
     ours = {e.msgid for e in _catalogue("kk")}
     missing = sorted(extracted - ours)
@@ -68,9 +98,14 @@ def test_catalogues_are_current_with_the_source(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(("language", "expected"), [
-    ("kk", "Басты бет"), ("ru", "Главная"), ("en", "Home"),
-])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("kk", "Басты бет"),
+        ("ru", "Главная"),
+        ("en", "Home"),
+    ],
+)
 def test_compiled_catalogues_are_used(language: str, expected: str) -> None:
     with translation.override(language):
         assert translation.gettext("Home") == expected

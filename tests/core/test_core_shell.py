@@ -67,8 +67,9 @@ def test_language_switch_refuses_foreign_redirects() -> None:
     user = staff(Role.REGIME, InstitutionFactory())
     client = Client()
     client.force_login(user)
-    response = client.post(reverse("core:set_language"),
-                           {"language": "kk", "next": "https://elsewhere.example/"})
+    response = client.post(
+        reverse("core:set_language"), {"language": "kk", "next": "https://elsewhere.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -91,7 +92,9 @@ def test_audit_list_filters_and_exports() -> None:
 def test_audit_filter_errors_are_explained() -> None:
     client = Client()
     client.force_login(staff(Role.AUDITOR, national=True))
-    page = client.get(reverse("core:audit_list"), {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+    page = client.get(
+        reverse("core:audit_list"), {"date_from": "2026-02-01", "date_to": "2026-01-01"}
+    )
     assert page.status_code == 200
     assert "must not be before its start" in page.content.decode()
 
@@ -114,10 +117,17 @@ def test_reference_change_is_audited() -> None:
     client = Client()
     client.force_login(admin)
     region = Region.objects.get(code="KZ-35")
-    response = client.post(f"/reference/core/region/{region.pk}/change/", {
-        "code": "KZ-35", "legacy_code": "KZ-KAR", "name_kk": "Қарағанды облысы",
-        "name_ru": "Карагандинская область", "name_en": "Karaganda Oblast", "centre": "Қарағанды",
-    })
+    response = client.post(
+        f"/reference/core/region/{region.pk}/change/",
+        {
+            "code": "KZ-35",
+            "legacy_code": "KZ-KAR",
+            "name_kk": "Қарағанды облысы",
+            "name_ru": "Карагандинская область",
+            "name_en": "Karaganda Oblast",
+            "centre": "Қарағанды",
+        },
+    )
     assert response.status_code == 302
     region.refresh_from_db()
     assert region.name_en == "Karaganda Oblast"

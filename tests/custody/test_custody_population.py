@@ -31,8 +31,12 @@ pytestmark = pytest.mark.django_db
 def world() -> dict[str, Any]:
     # Men and women, adults and minors in separate sections of one institution (Rule 11).
     a = InstitutionFactory(
-        code="A", region=region("KZ-35"), operational_capacity=3, design_capacity=4,
-        sex_profile="MF", age_profile="both",
+        code="A",
+        region=region("KZ-35"),
+        operational_capacity=3,
+        design_capacity=4,
+        sex_profile="MF",
+        age_profile="both",
     )
     b = InstitutionFactory(code="B", region=region("KZ-55"))
     officer = staff(Role.RECEPTION, a, b)

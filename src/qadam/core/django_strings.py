@@ -16,7 +16,9 @@ DJANGO_MESSAGES = [
     gettext_noop("%(model_name)s with this %(field_labels)s already exists."),
     gettext_noop("Value %(value)r is not a valid choice."),
     gettext_noop("“%(value)s” value has an invalid date format. It must be in YYYY-MM-DD format."),
-    gettext_noop("“%(value)s” value has the correct format (YYYY-MM-DD) but it is an invalid date."),
+    gettext_noop(
+        "“%(value)s” value has the correct format (YYYY-MM-DD) but it is an invalid date."
+    ),
     gettext_noop("“%(value)s” value must be a decimal number."),
     gettext_noop("“%(value)s” value must be an integer."),
     gettext_noop("“%(value)s” value must be either True or False."),

@@ -80,16 +80,16 @@ class _Catalogue:
         self.rows = rows
 
     def pick(self, months: int, day: date) -> Offence:
-        fitting = [
-            o
-            for o in self.rows
-            if o.valid_from <= day
-            and (o.valid_to is None or o.valid_to >= day)
-            and (not o.max_term_months or o.max_term_months >= months + 1)
+        """An article whose maximum allows the term, in force on `day` if one is (offences
+        before the 2014 Code came into force are given its nearest article)."""
+        allows = [o for o in self.rows if not o.max_term_months or o.max_term_months >= months + 1]
+        in_force = [
+            o for o in allows if o.valid_from <= day and (o.valid_to is None or o.valid_to >= day)
         ]
+        fitting = in_force or allows
         # Prefer articles whose maximum is close above the term (a plausible article).
         fitting.sort(key=lambda o: o.max_term_months or 10_000)
-        return self.rng.choice(fitting[:6] or self.rows)
+        return self.rng.choice(fitting[:6])
 
 
 def _institution_types() -> dict[int, str]:
@@ -156,9 +156,9 @@ def plan_verdicts(
         arrest = remand_from or start
         offence_day = arrest - timedelta(days=rng.randint(3, 90))
         offence = catalogue.pick(total_months, offence_day)
-        offence_day = max(offence_day, offence.valid_from)
-        if offence_day > start:
-            offence_day = start
+        if offence.valid_from <= start:
+            offence_day = max(offence_day, offence.valid_from)
+        offence_day = min(offence_day, start)
         verdict_date = min(issued_on, start)
         town = authority.split()[0] if authority else "Астана"
         verdict = Verdict(

@@ -500,10 +500,18 @@ def _worklist_queryset(
     chosen: QuerySet[Institution],
     filters: dict[str, Any],
 ) -> QuerySet[SentenceCalculation]:
+    """The list as two indexed reads: the persons held in the chosen institutions (by the
+    person's current institution), then their stored dates (by person, then date)."""
     today = timezone.localdate()
     qs = SentenceCalculation.objects.visible_to(request.user).worklist(kind, today)
-    if "institution" in filters or "region" in filters:
-        qs = qs.filter(person__current_institution__in=list(chosen.values_list("pk", flat=True)))
+    if "institution" in filters or "region" in filters or not request.user.is_national:
+        held = list(
+            Person.objects.filter(
+                current_institution__in=list(chosen.values_list("pk", flat=True)),
+                merged_into__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        qs = qs.filter(person_id__in=held)
     if "name" in filters:
         term = filters["name"]
         qs = qs.filter(

@@ -22,6 +22,15 @@ def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Any:
+    """Services called directly by tests speak English; requests use the user's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if os.environ.get("CI") != "true" or not report.skipped or report.when == "teardown":
         return

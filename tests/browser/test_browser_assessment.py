@@ -14,7 +14,7 @@ from qadam.assessment.models import Assessment
 from qadam.assessment.services import instrument_in_force
 from qadam.core.roles import Role
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PASSWORD = "correct horse battery staple"
 
 

@@ -18,7 +18,7 @@ from qadam.custody.models import DetentionBasis
 from qadam.people.identity import make_iin
 from qadam.people.models import Person
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PASSWORD = "correct horse battery staple"
 
 

@@ -14,7 +14,7 @@ from factories import InstitutionFactory, institution_type, offence, remanded_pe
 from qadam.core.roles import Role
 from qadam.sentences.models import SentenceCalculation
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PASSWORD = "correct horse battery staple"
 
 
@@ -46,7 +46,8 @@ def test_enter_sentence_see_dates_and_print_sheet(browser_page: Any) -> None:
     # The dates panel recalculates without saving.
     panel = page.locator("#dates-panel")
     panel.get_by_role("heading", name="End of sentence").wait_for()
-    assert "pretrial_credit_ratio" in panel.inner_html()
+    # Each change posts the form again; wait for the answer that includes the detention credit.
+    panel.locator("code", has_text="pretrial_credit_ratio").first.wait_for(state="attached")
     assert not SentenceCalculation.objects.filter(person=person).exists()
     check_accessibility(page, context="sentence entry form")
 

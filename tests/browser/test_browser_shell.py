@@ -10,7 +10,7 @@ from browser_helpers import check_accessibility
 from factories import InstitutionFactory, staff
 from qadam.core.roles import Role
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PASSWORD = "correct horse battery staple"
 
 

@@ -15,7 +15,7 @@ from qadam.custody import services
 from qadam.custody.models import DetentionBasis, Movement, Stay
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_transfers_one_wins() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: row locks decide which concurrent transfer wins")

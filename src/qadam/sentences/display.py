@@ -3,9 +3,9 @@ effect, the computed one when an override replaces it, and the breakdown in the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-import datetime as dt
 from datetime import date
 from typing import TYPE_CHECKING, Any
 

@@ -34,6 +34,8 @@ def _english_outside_requests() -> Any:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if os.environ.get("CI") != "true" or not report.skipped or report.when == "teardown":
         return
+    if hasattr(report, "wasxfail"):
+        return  # an expected failure, with its reason, is not a skip
     reason = ""
     if isinstance(report.longrepr, tuple):
         reason = report.longrepr[2]

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def bearer(token: str) -> Client:
-    return Client(headers={"Authorization": f"Bearer {token}"})
+    return Client(headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
 
 
 class TestBearerTokens:

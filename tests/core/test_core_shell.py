@@ -30,7 +30,7 @@ def test_login_is_audited_and_sets_the_users_language() -> None:
 def test_failed_logins_are_audited_and_lock_the_account(settings) -> None:
     settings.AXES_FAILURE_LIMIT = 3
     staff(Role.REGIME, InstitutionFactory(), username="officer")
-    client = Client()
+    client = Client(headers={"Accept-Language": "en"})
     for _ in range(3):
         client.post(reverse("core:login"), {"username": "officer", "password": "wrong"})
     assert AuditEvent.objects.filter(action="login_failed").count() >= 2

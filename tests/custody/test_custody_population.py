@@ -38,7 +38,7 @@ def world() -> dict[str, Any]:
         sex_profile="MF",
         age_profile="both",
     )
-    b = InstitutionFactory(code="B", region=region("KZ-55"))
+    b = InstitutionFactory(code="B", region=region("KZ-55"), sex_profile="MF")
     officer = staff(Role.RECEPTION, a, b)
     head = staff(Role.HEAD, a, b)
     return {"a": a, "b": b, "officer": officer, "head": head}

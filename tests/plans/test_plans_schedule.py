@@ -42,6 +42,14 @@ def test_next_review_never_after_the_end_of_sentence() -> None:
     assert due.due == date(2026, 4, 15)
 
 
+def test_review_held_on_the_end_date_sets_a_later_one() -> None:
+    # The demo data once failed here: a review on the end date got itself as the next date.
+    end = date(2026, 4, 15)
+    due = next_regular_review(today=end, end_of_sentence=end)
+    assert due.due == date(2026, 7, 15)
+    assert due.due > end
+
+
 def test_regular_review_dates() -> None:
     assert next_regular_review(today=TODAY, end_of_sentence=date(2030, 1, 1)).due == date(
         2027, 3, 15

@@ -9,7 +9,8 @@ is reviewed, so that the last months before release are used well.
 - no end date known (remand, probation without a fixed end) → in 6 months.
 
 A review is never scheduled after the end of the sentence: if the interval would pass it, the review
-falls due on the end date itself.
+falls due on the end date itself (a review held on that date sets the next one by the interval, so
+the next review is always after the one held).
 
 Events (admission, transfer, a new assessment) reset the schedule: the plan must be reviewed within
 `EVENT_REVIEW_DAYS` of the event, or on its regular date if that is sooner.
@@ -60,7 +61,7 @@ def next_regular_review(*, today: date, end_of_sentence: date | None) -> ReviewD
     due = add_months(today, interval)
     if end_of_sentence is None:
         return ReviewDue(due, interval, f"no end date known: every {interval} months")
-    if end_of_sentence >= today and due > end_of_sentence:
+    if end_of_sentence > today and due > end_of_sentence:
         return ReviewDue(end_of_sentence, interval, "review on the end date of the sentence")
     return ReviewDue(due, interval, f"sentence ends {end_of_sentence}: every {interval} months")
 

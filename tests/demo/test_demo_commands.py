@@ -65,3 +65,25 @@ def test_demo_setup_without_generating_or_serving_prints_logins() -> None:
     assert "http://localhost:8000" in text
     assert "qadam-demo-2026" in text
     assert User.objects.filter(username="auditor", role="auditor").exists()
+
+
+def test_the_demo_task_worker_command_line_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo starts `qadam db_worker` beside the server; its arguments must parse."""
+    import subprocess
+
+    from qadam.demo.management.commands import demo
+
+    started: list[list[str]] = []
+
+    class Recorder:
+        def __init__(self, args: list[str]) -> None:
+            started.append(args)
+
+    monkeypatch.setattr(demo.subprocess, "Popen", Recorder)
+    demo.start_task_worker()
+    monkeypatch.undo()
+    (args,) = started
+    assert args[1:4] == ["-m", "qadam.manage", "db_worker"]
+    done = subprocess.run([*args, "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "--batch" in done.stdout

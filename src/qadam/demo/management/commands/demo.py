@@ -3,11 +3,13 @@
 Migrates, generates the national demo data when the database has no persons yet, creates the demo
 users, compiles the message catalogues if they are not compiled, prints the logins, and serves.
 Meanwhile a background loop seals the audit trail every 2 seconds and runs `check_detention`
-(when that command exists) every 10 minutes. Ctrl-C stops everything.
+(when that command exists) every 10 minutes, and a `qadam db_worker` process runs the background
+jobs (e.g. the diff and activation of a sentence-rule recalculation). Ctrl-C stops everything.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 import time
@@ -69,6 +71,13 @@ class BackgroundLoop(threading.Thread):
             connection.close()  # this thread's own connection
 
 
+def start_task_worker() -> subprocess.Popen[bytes]:
+    """`qadam db_worker` for every queue, in its own process, with this process's settings."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "qadam.manage", "db_worker", "--queue-name", "*", "--no-reload"]
+    )
+
+
 class Command(BaseCommand):
     help = "Set up and serve the demo: migrate, demo data, demo users, logins, server."
 
@@ -118,8 +127,14 @@ class Command(BaseCommand):
             return
         background = BackgroundLoop(self.stderr.write)
         background.start()
+        worker = start_task_worker()
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
             background.stop.set()
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
             background.join(timeout=10)

@@ -116,3 +116,29 @@ def test_django_form_messages_are_kazakh() -> None:
     with translation.override("kk"):
         message = translation.gettext("Enter a valid integer.")
     assert message != "Enter a valid integer."
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "when", "number"),
+    [
+        ("kk", "23.11.2026", "23.11.2026 14:05", "12\xa0345,5"),
+        ("ru", "23.11.2026", "23.11.2026 14:05", "12\xa0345,5"),
+        ("en", "11/23/2026", "11/23/2026 2:05 p.m.", "12,345.5"),
+    ],
+)
+def test_dates_and_numbers_are_formatted_per_language(
+    language: str, day: str, when: str, number: str
+) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        assert formats.date_format(dt.date(2026, 11, 23), "SHORT_DATE_FORMAT") == day
+        assert (
+            formats.date_format(dt.datetime(2026, 11, 23, 14, 5), "SHORT_DATETIME_FORMAT") == when
+        )
+        assert formats.number_format(Decimal("12345.5"), use_l10n=True, force_grouping=True) == (
+            number
+        )

@@ -223,6 +223,8 @@ OTP_TOTP_ISSUER = "Qadam"
 LANGUAGE_CODE = "kk"
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django has no Kazakh date and number formats: ours are in config/formats/kk.
+FORMAT_MODULE_PATH = ["qadam.config.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("QADAM_TIME_ZONE", "Asia/Almaty")

@@ -1,0 +1,24 @@
+"""Kazakh formats: day.month.year and the 24-hour clock, as Kazakh documents write them; a comma
+before decimals and a non-breaking space between thousands (Django ships none for `kk`)."""
+
+DATE_FORMAT = "d.m.Y"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "d.m.Y H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j F"
+SHORT_DATE_FORMAT = "d.m.Y"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+FIRST_DAY_OF_WEEK = 1  # Monday
+
+DATE_INPUT_FORMATS = [
+    "%d.%m.%Y",  # '25.10.2026'
+    "%d.%m.%y",  # '25.10.26'
+]
+DATETIME_INPUT_FORMATS = [
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%y %H:%M",
+]
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "\xa0"  # non-breaking space
+NUMBER_GROUPING = 3

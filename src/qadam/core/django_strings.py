@@ -7,6 +7,43 @@ kk, ru and en are complete for everything a user can see. Never evaluated at run
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 DJANGO_MESSAGES = [
+    gettext_noop("- Select an option -"),
+    gettext_noop("…"),
+    gettext_noop("Enter a valid JSON."),
+    gettext_noop("Value must be valid JSON."),
+    gettext_noop("Ensure this value is a multiple of step size %(limit_value)s."),
+    gettext_noop(
+        "Ensure this value is a multiple of step size %(limit_value)s, starting from "
+        "%(offset)s, e.g. %(offset)s, %(valid_value1)s, %(valid_value2)s, and so on."
+    ),
+    gettext_noop(
+        "File extension “%(extension)s” is not allowed. Allowed extensions are: "
+        "%(allowed_extensions)s."
+    ),
+    gettext_noop("“%(value)s” value must be either True, False, or None."),
+    gettext_noop(
+        "“%(value)s” value has an invalid format. It must be in YYYY-MM-DD "
+        "HH:MM[:ss[.uuuuuu]][TZ] format."
+    ),
+    gettext_noop(
+        "“%(value)s” value has the correct format (YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ]) but "
+        "it is an invalid date/time."
+    ),
+    gettext_noop(
+        "“%(value)s” value has an invalid format. It must be in HH:MM[:ss[.uuuuuu]] format."
+    ),
+    gettext_noop(
+        "“%(value)s” value has the correct format (HH:MM[:ss[.uuuuuu]]) but it is an invalid time."
+    ),
+    gettext_noop("“%(value)s” value must be a float."),
+    gettext_noop("“%(value)s” is not a valid UUID."),
+    gettext_noop("%(model)s instance with %(field)s %(value)r is not a valid choice."),
+    gettext_noop("The number of days must be between {min_days} and {max_days}."),
+    gettext_noop("(Hidden field %(name)s) %(error)s"),
+    gettext_noop(
+        "ManagementForm data is missing or has been tampered with. Missing fields: "
+        "%(field_names)s. You may need to file a bug report if the issue persists."
+    ),
     gettext_noop("That page number is not an integer"),
     gettext_noop("That page number is less than 1"),
     gettext_noop("That page contains no results"),
@@ -77,4 +114,16 @@ DJANGO_MESSAGES = [
     ngettext_lazy("%d day", "%d days", "num"),
     ngettext_lazy("%d hour", "%d hours", "num"),
     ngettext_lazy("%d minute", "%d minutes", "num"),
+    ngettext_lazy("%(num)d year", "%(num)d years", "num"),
+    ngettext_lazy("%(num)d month", "%(num)d months", "num"),
+    ngettext_lazy("%(num)d week", "%(num)d weeks", "num"),
+    ngettext_lazy("%(num)d day", "%(num)d days", "num"),
+    ngettext_lazy("%(num)d hour", "%(num)d hours", "num"),
+    ngettext_lazy("%(num)d minute", "%(num)d minutes", "num"),
+    ngettext_lazy(
+        "Please submit at most %(num)d form.", "Please submit at most %(num)d forms.", "num"
+    ),
+    ngettext_lazy(
+        "Please submit at least %(num)d form.", "Please submit at least %(num)d forms.", "num"
+    ),
 ]

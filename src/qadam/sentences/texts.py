@@ -331,7 +331,7 @@ DATE_LABELS: dict[str, Promise] = {
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TERM = re.compile(r"^(?:(-?\d+) years?)?\s*(?:(-?\d+) months?)?\s*(?:(-?\d+) days?)?$")
-_CITATION = re.compile(r"^(CC|PEC) art\. ([\w.-]+)(?: part (\w+))?(.*)$")
+_CITATION = re.compile(r"^(CC|PEC) art\. ([\w.-]+)(?: part (\w+))?(?: items? ([\w–-]+))?(.*)$")
 
 
 def local_date(value: date | None) -> str:
@@ -360,9 +360,16 @@ def citation_words(citation: str) -> str:
     match = _CITATION.match(citation)
     if not match:
         return citation
-    code, article, part, rest = match.groups()
+    code, article, part, item, rest = match.groups()
     law = _("Criminal Code") if code == "CC" else _("Penal Enforcement Code")
-    if part:
+    if part and item:
+        text = _("%(law)s, article %(article)s, part %(part)s, item %(item)s") % {
+            "law": law,
+            "article": article,
+            "part": part,
+            "item": item,
+        }
+    elif part:
         text = _("%(law)s, article %(article)s, part %(part)s") % {
             "law": law,
             "article": article,

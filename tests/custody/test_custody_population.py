@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from factories import (
 from qadam.core.roles import Role
 from qadam.custody import population, services
 from qadam.custody.models import DetentionBasis, Movement
+from qadam.custody.querysets import end_of_day
 from qadam.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,14 @@ def world() -> dict[str, Any]:
     return {"a": a, "b": b, "officer": officer, "head": head}
 
 
-def admit(world: dict[str, Any], institution: Any, days_ago: int, **person: Any) -> Person:
+def admit(
+    world: dict[str, Any],
+    institution: Any,
+    days_ago: int,
+    *,
+    at: datetime | None = None,
+    **person: Any,
+) -> Person:
     p = PersonFactory(**person)
     basis = services.basis_record(
         actor=world["officer"],
@@ -58,7 +66,7 @@ def admit(world: dict[str, Any], institution: Any, days_ago: int, **person: Any)
     services.person_admit(
         actor=world["officer"],
         person=p,
-        data=services.MovementInput(occurred_at=moment(days_ago), institution=institution),
+        data=services.MovementInput(occurred_at=at or moment(days_ago), institution=institution),
         legal_status="sentenced",
         basis=basis,
     )
@@ -92,11 +100,23 @@ def test_population_on_a_date_counts_who_was_on_the_roll(world: dict[str, Any]) 
     assert population.population_counts(today - timedelta(days=7), institution_ids=[a]) == {a: 2}
 
 
-def test_population_by_institution_is_one_query(world: dict[str, Any]) -> None:
-    admit(world, world["a"], 3)
+def test_population_by_institution_is_two_queries_whatever_the_data(world: dict[str, Any]) -> None:
+    admit(world, world["a"], 40)
+    today = timezone.localdate()
+    population.population_counts(today, "institution")  # stores the month's snapshot
     with CaptureQueriesContext(connection) as queries:
-        population.population_counts(timezone.localdate(), "institution")
-    assert len(queries.captured_queries) == 1
+        population.population_counts(today, "institution")
+    # The snapshot's id, then one statement: its counts and the stays started and ended since.
+    assert len(queries.captured_queries) == 2
+    # Events of today (here at midnight, never in the future) leave the stored snapshot as it is.
+    for _ in range(3):
+        admit(world, world["b"], 0, at=end_of_day(today - timedelta(days=1)))
+    with CaptureQueriesContext(connection) as queries:
+        assert population.population_counts(today, "institution") == {
+            world["a"].pk: 1,
+            world["b"].pk: 3,
+        }
+    assert len(queries.captured_queries) == 2
 
 
 def test_groupings(world: dict[str, Any]) -> None:

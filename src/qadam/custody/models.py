@@ -349,3 +349,43 @@ class Stay(models.Model):
                 fields=["person"], condition=models.Q(end__isnull=True), name="one_open_stay"
             ),
         ]
+
+
+class PopulationSnapshot(models.Model):
+    """The population at the end of one day (the 1st of a month) is stored: its counts are in
+    `PopulationSnapshotCount` (no rows when nobody was held). Derived from the stays by
+    `custody.snapshots`, deleted from a day on when a backdated event or a correction changes
+    the stays before it; never edited."""
+
+    day = models.DateField(unique=True)
+    stored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["day"]
+
+
+class PopulationSnapshotCount(models.Model):
+    """Persons on the roll at the end of the snapshot's day, by institution, section, legal
+    status and sex (region and institution type follow from the institution)."""
+
+    snapshot = models.ForeignKey(
+        PopulationSnapshot, on_delete=models.CASCADE, related_name="counts"
+    )
+    # Read by snapshot only: no index of their own (they would slow the writing of the rows).
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    legal_status = models.CharField(max_length=12, choices=LegalStatus.choices)
+    sex = models.CharField(max_length=1)
+    count = models.PositiveIntegerField()
+
+
+class PopulationSnapshotGeneration(models.Model):
+    """One row whose value every change of stays before today increments, in the writer's
+    transaction: a snapshot computed while the value moved is not stored (see
+    `custody.snapshots`)."""
+
+    value = models.PositiveBigIntegerField(default=0)

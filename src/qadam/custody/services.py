@@ -20,7 +20,7 @@ from qadam.core.audit import audit_write
 from qadam.core.errors import ConflictError, ServiceError
 from qadam.core.models import Alert, AuditEvent
 from qadam.core.policies import has_capability, require
-from qadam.custody import engine
+from qadam.custody import engine, snapshots
 from qadam.custody.models import (
     Cell,
     DetentionBasis,
@@ -111,10 +111,15 @@ def _check_when(occurred_at: datetime) -> None:
 
 
 def rebuild_stays(person: Person) -> engine.State:
-    """Derive the person's stays and current place from the effective ledger."""
+    """Derive the person's stays and current place from the effective ledger; a change that
+    reaches back before today drops the population snapshots it affects (`custody.snapshots`)."""
     state = engine.replay(_effective_events(person))
-    Stay.objects.filter(person=person).delete()
-    Stay.objects.bulk_create(
+    stays = Stay.objects.filter(person=person)
+    old = list(
+        stays.values_list("institution_id", "section_id", "legal_status", "sex", "start", "end")
+    )
+    stays.delete()
+    new = Stay.objects.bulk_create(
         Stay(
             person=person,
             institution_id=s.institution_id,
@@ -129,6 +134,9 @@ def rebuild_stays(person: Person) -> engine.State:
             end_event_id=s.end_event_id,
         )
         for s in state.finish()
+    )
+    snapshots.stays_changed(
+        old, [(s.institution_id, s.section_id, s.legal_status, s.sex, s.start, s.end) for s in new]
     )
     on_roll = state.status in engine.ON_ROLL
     person.current_institution_id = state.institution_id if on_roll else None

@@ -105,6 +105,7 @@ def summary(ctx: DemoContext) -> str:
         "persons",
         "movements",
         "stays",
+        "population_snapshots",
         "detention_bases",
         "admission_records",
         "amnesty_releases",

@@ -3,8 +3,10 @@
 The simulation (`demo.simulation`) plans each person's events; here every person's ledger is
 checked with `custody.engine.replay` — the rules the services enforce — and the stays come from
 the same replay, field for field as `custody.services.rebuild_stays` writes them. Rows are
-written in batches, one transaction and one audit event per batch. Persons in custody today also
-get their Mandela Rule 7 admission record, next of kin, property and (for some women) children.
+written in batches, one transaction and one audit event per batch; then the month-start
+population snapshots of the ten years are built in one chain (`custody.snapshots`). Persons in
+custody today also get their Mandela Rule 7 admission record, next of kin, property and (for some
+women) children.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from qadam.core.audit import audit_write
 from qadam.core.models import AuditEvent, Region
 from qadam.custody import engine
 from qadam.custody.models import DetentionBasis, Movement, Stay
+from qadam.custody.snapshots import build_month_snapshots
 from qadam.demo import names, places
 from qadam.demo.registry import DemoContext
 from qadam.demo.simulation import PersonPlan, PlannedEvent, Simulation
@@ -129,11 +132,15 @@ def persons_and_ledger(ctx: DemoContext) -> None:
             bar.set(first + len(batch))
         bar.finish()
     reset_sequences(LOADED_MODELS)
+    # The stays were written without `rebuild_stays`: build the population snapshots afresh
+    # (months before the history are computed when first asked for).
+    snapshots = build_month_snapshots(ctx.today, since=ctx.start)
     ctx.summary.update(
         {
             "persons": writer.persons.written,
             "movements": writer.movements.written,
             "stays": writer.stays.written,
+            "population_snapshots": snapshots,
             "detention_bases": writer.bases.written,
             "admission_records": writer.records.written,
             "amnesty_releases": result.amnesty_released,

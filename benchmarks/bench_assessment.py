@@ -86,6 +86,11 @@ def main() -> int:
         f"women {chosen['cv'][chosen['encoding']]['brier_women']:.4f})"
     )
     print(
+        f"  trees' share of the blend {chosen['trees_weight']:g}; "
+        f"{len(chosen['pair_items'])} interaction items (two-input tables); "
+        f"written instrument within {chosen['written_max_logit_error']:g} logit of the model"
+    )
+    print(
         f"integer instrument: refit {details['points']['refit']} (CV); "
         f"{details['points']['points_per_logit']} points per logit; "
         f"items in order of selection: {', '.join(details['points']['selected_order'])}"
@@ -104,10 +109,12 @@ def main() -> int:
             f"{name:44} {figures['brier_male']:>10.4f} {figures['brier_female']:>12.4f} "
             f"{'' if auc is None else f'{auc:.3f}':>7}"
         )
-    for name, row in (
-        ("Qadam unrestricted logistic", free),
-        ("Qadam integer points (<= 12 items)", points),
-    ):
+    free_name = (
+        "Qadam unrestricted (logistic + pair trees)"
+        if chosen["trees_weight"]
+        else "Qadam unrestricted logistic"
+    )
+    for name, row in ((free_name, free), ("Qadam integer points (<= 12 items)", points)):
         print(
             f"{name:44} {row['brier_male']:>10.4f} {row['brier_female']:>12.4f} {row['auc_all']:>7.3f}"
         )

@@ -383,3 +383,145 @@ class TestEncoding:
             data_path, mapping_path, tmp_path / "fit" / "unrestricted.toml", tmp_path / "val"
         )
         assert validated.figures["horizons"]["year1"]["all"]["auc"] > 0.6
+
+
+def interaction_frame(rows: int = 4000, seed: int = 11) -> pl.DataFrame:
+    """The synthetic data with a strong interaction: many priors matter only for the unemployed."""
+    frame = synthetic_frame(rows, seed)
+    rng = np.random.default_rng(seed + 1)
+    priors = frame.get_column("priors").cast(pl.Int64).to_numpy()
+    employed = frame.get_column("employed").to_numpy()
+    age = frame.get_column("age_band").to_numpy()
+    z = -1.2 + 0.3 * age + np.where(employed == 0, 0.45 * np.maximum(priors, 0), -0.2 * priors)
+    y = (rng.random(rows) < 1 / (1 + np.exp(-z))).astype(int)
+    return frame.with_columns(pl.Series("reoffended", y))
+
+
+class TestInteractions:
+    def test_pair_source_joins_the_two_raw_values(self, files: tuple[Path, Path]) -> None:
+        data_path, mapping_path = files
+        data = read_dataset(data_path, load_mapping(mapping_path))
+        columns = data.source_columns(["priors&employed", "priors&unknown"])
+        assert "priors&unknown" not in columns
+        pairs = zip(data.columns["priors"], data.columns["employed"], strict=True)
+        expected = [f"{p}|{e}" for p, e in pairs]
+        assert columns["priors&employed"].tolist() == expected
+
+    def test_pair_parts_tries_every_split(self) -> None:
+        from qadam.assessment.fitting.data import pair_parts
+
+        assert pair_parts("a&b&c", ["a&b", "c"]) == ("a&b", "c")
+        assert pair_parts("a&b&c", ["a", "b&c"]) == ("a", "b&c")
+        assert pair_parts("a&b", ["a"]) is None
+
+    def test_pairwise_trees_are_read_back_exactly(self) -> None:
+        from qadam.assessment.fitting.boosting import (
+            BoostingSettings,
+            Inputs,
+            fit_pairwise_trees,
+            read_tables,
+        )
+
+        rng = np.random.default_rng(3)
+        codes = [rng.integers(0, size, 3000) for size in (4, 3, 5)]
+        z = 0.6 * (codes[0] == 3) * (codes[1] == 0) + 0.3 * codes[2] - 1
+        y = (rng.random(3000) < 1 / (1 + np.exp(-z))).astype(np.int8)
+        inputs = Inputs(
+            codes=codes,
+            sizes=[4, 3, 5],
+            ordered=[True, False, True],
+            missing=[None, None, 4],
+            pairable=[True, True, False],
+        )
+        model = fit_pairwise_trees(inputs, y, BoostingSettings(0.1, 60, 20))
+        tables = read_tables(model, inputs)
+        expected = model.decision_function(inputs.matrix())
+        assert np.abs(tables.decision(codes) - expected).max() < 1e-6
+        assert set(tables.pairs) <= {(0, 1)}  # input 2 enters alone
+        assert (0, 1) in tables.pairs
+
+    def test_trees_with_three_way_branches_are_refused(self) -> None:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        from qadam.assessment.fitting.boosting import Inputs, ReadBackError, read_tables
+
+        rng = np.random.default_rng(5)
+        codes = [rng.integers(0, 2, 3000) for _ in range(3)]
+        z = 2.0 * (codes[0] & codes[1] & codes[2]) - 1
+        y = (rng.random(3000) < 1 / (1 + np.exp(-z))).astype(np.int8)
+        inputs = Inputs(codes, [2, 2, 2], [True] * 3, [None] * 3, [True] * 3)
+        model = HistGradientBoostingClassifier(max_iter=30, max_depth=3, early_stopping=False)
+        model.fit(inputs.matrix(), y)
+        with pytest.raises(ReadBackError, match="the tables miss the model"):
+            read_tables(model, inputs)
+
+    def test_fit_writes_interactions_that_score_as_the_model_does(self, tmp_path: Path) -> None:
+        data_path = tmp_path / "data.csv"
+        interaction_frame().write_csv(data_path)
+        mapping_path = tmp_path / "mapping.toml"
+        mapping_path.write_text(MAPPING, encoding="utf-8")
+        result = run_fit(data_path, mapping_path, tmp_path / "fit")
+        chosen = result.figures["fit"]["unrestricted"]
+        assert chosen["trees_weight"] > 0
+        assert "priors&employed" in chosen["pair_items"]
+        # "score" has thousands of raw values: it enters the trees alone, never in a pair.
+        assert not any("score" in source for source in chosen["pair_items"])
+        assert chosen["written_max_logit_error"] < 0.01
+        written = load_instrument(tmp_path / "fit" / "unrestricted.toml")
+        pair = next(i for i in written.items if i.source == "priors&employed")
+        assert pair.option("other") is not None
+        cv = chosen["cv"]
+        assert cv[chosen["encoding"]]["brier_mean_of_sexes"] == min(
+            v["brier_mean_of_sexes"] for v in cv.values()
+        )
+        assert cv[chosen["encoding"]]["brier_mean_of_sexes"] < min(
+            v["brier_mean_of_sexes"] for k, v in cv.items() if "trees" not in k
+        )
+        figures = run_validate(
+            data_path, mapping_path, tmp_path / "fit" / "unrestricted.toml", tmp_path / "val"
+        ).figures["horizons"]["year1"]
+        assert figures["all"]["auc"] > 0.65
+        html = (tmp_path / "fit" / "report.html").read_text(encoding="utf-8")
+        assert "interaction: priors × employed" in html
+
+    def test_unseen_combination_takes_the_other_option(self) -> None:
+        from qadam.assessment.engine.batch import encode_column
+        from qadam.assessment.engine.schema import Item, Option, Texts
+        from qadam.assessment.fitting.fit import pair_item
+
+        def item(code: str, values: list[str]) -> Item:
+            return Item(
+                code=code,
+                layer="static",
+                source=code,
+                text=Texts(code, code, code),
+                options=tuple(
+                    Option(code=v, points=0, text=Texts(v, v, v), values=(v,)) for v in values
+                ),
+            )
+
+        table = np.array([[0.0, 0.5], [1.0, 2.0]])
+        pair, weights = pair_item(
+            item("a", ["0", "1"]), item("b", ["x", "y"]), [["0"], ["1"]], [["x"], ["y"]], table
+        )
+        assert pair.source == "a&b"
+        rows = np.array(["1|y", "0|y", "2|y"])
+        chosen = encode_column(pair, rows)
+        assert weights[chosen].tolist() == [2.0, 0.5, 0.0]
+        assert pair.options[chosen[2]].other
+
+
+def test_change_inputs_only_take_points_off(tmp_path: Path) -> None:
+    data_path = tmp_path / "data.csv"
+    synthetic_frame().write_csv(data_path)
+    mapping_path = tmp_path / "mapping.toml"
+    text = MAPPING.replace('layer = "dynamic"', 'layer = "change"')
+    mapping_path.write_text(text.replace("max_items = 3", "max_items = 6"), "utf-8")
+    run_fit(data_path, mapping_path, tmp_path / "fit")
+    for name in ("instrument.toml", "unrestricted.toml"):
+        instrument = load_instrument(tmp_path / "fit" / name)
+        employed = next(i for i in instrument.items if i.source == "employed")
+        points = [o.points for o in employed.options]
+        assert employed.layer == "change"
+        assert max(points) == 0
+        assert min(points) < 0

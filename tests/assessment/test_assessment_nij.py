@@ -43,14 +43,26 @@ def test_race_is_never_an_input_and_at_most_twelve_items(fitted: JobResult) -> N
     points = fitted.instruments["integer_points"]
     assert len(points.items) <= 12
     for instrument in fitted.instruments.values():
-        assert all(
-            not item.source.startswith(("Race", "Residence_PUMA")) for item in instrument.items
-        )
+        for item in instrument.items:
+            # Derived sources name their columns: "<column>|women", "<column>&<column>".
+            columns = item.source.removesuffix("|women").split("&")
+            assert not {"Race", "Residence_PUMA"} & set(columns), item.source
 
 
+def test_unrestricted_model_is_written_as_fitted(fitted: JobResult) -> None:
+    chosen = fitted.figures["fit"]["unrestricted"]
+    assert chosen["written_max_logit_error"] < 0.01
+    assert chosen["cv"][chosen["encoding"]]["brier_mean_of_sexes"] == min(
+        v["brier_mean_of_sexes"] for v in chosen["cv"].values()
+    )
+
+
+# The CV-chosen model (logistic regression blended with pairwise boosted trees, CV Brier men
+# 0.1933, women 0.1495) misses the two Brier targets on the test set by less than the split's noise
+# (about 0.002); kept as strict expected failures with the figures reached.
 @pytest.mark.xfail(
     strict=True,
-    reason="honest CV-chosen model gives Brier men 0.1927 on the test set (target <= 0.1920)",
+    reason="honest CV-chosen model gives Brier men 0.1922 on the test set (target <= 0.1920)",
 )
 def test_brier_men_at_most_the_published_baseline(fitted: JobResult) -> None:
     unrestricted, _ = rows(fitted)
@@ -59,16 +71,13 @@ def test_brier_men_at_most_the_published_baseline(fitted: JobResult) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="honest CV-chosen model gives Brier women 0.1569 on the test set (target <= 0.1560)",
+    reason="honest CV-chosen model gives Brier women 0.1561 on the test set (target <= 0.1560)",
 )
 def test_brier_women_at_most_the_published_baseline(fitted: JobResult) -> None:
     unrestricted, _ = rows(fitted)
     assert unrestricted["brier_female"] <= 0.1560
 
 
-@pytest.mark.xfail(
-    strict=True, reason="honest CV-chosen model gives AUC 0.699 on the test set (target >= 0.70)"
-)
 def test_auc_at_least_the_published_baseline(fitted: JobResult) -> None:
     unrestricted, _ = rows(fitted)
     assert unrestricted["auc_all"] >= 0.70

@@ -19,6 +19,10 @@ MIN_EVENTS = 10
 # source carry the women's adjustment of an input in a model with sex interactions.
 WOMEN_SUFFIX = "|women"
 NOT_WOMEN = "(not a woman)"
+# A derived source "<column>&<column>": the two columns' raw values joined by "|". Items with such a
+# source carry an interaction of two inputs.
+PAIR_SEPARATOR = "&"
+PAIR_VALUE_SEPARATOR = "|"
 _TRUE = {"1", "1.0", "true", "yes"}
 _FALSE = {"0", "0.0", "false", "no"}
 
@@ -59,12 +63,19 @@ class Dataset:
         )
 
     def source_columns(self, sources: Iterable[str] = ()) -> dict[str, npt.NDArray[np.str_]]:
-        """The input columns, plus any derived sources named in `sources` ("<column>|women")."""
+        """The input columns, plus any derived sources named in `sources` ("<column>|women",
+        "<column>&<column>")."""
         columns = dict(self.columns)
         for source in sources:
+            if source in columns:
+                continue
             base = source.removesuffix(WOMEN_SUFFIX)
-            if source not in columns and source != base and base in self.columns:
+            if source != base and base in self.columns:
                 columns[source] = women_column(self.columns[base], self.sex)
+                continue
+            parts = pair_parts(source, self.columns)
+            if parts is not None:
+                columns[source] = pair_column(self.columns[parts[0]], self.columns[parts[1]])
         return columns
 
     def part(self, name: str) -> Dataset:
@@ -77,6 +88,24 @@ class Dataset:
 def women_column(values: npt.NDArray[np.str_], sex: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
     """`values` for women, NOT_WOMEN for everyone else."""
     return np.where(sex == "female", values, NOT_WOMEN).astype(np.str_)
+
+
+def pair_parts(source: str, columns: Iterable[str]) -> tuple[str, str] | None:
+    """The two columns a pair source "<column>&<column>" names, or None (column names may
+    themselves contain "&": every split is tried)."""
+    known = set(columns)
+    position = source.find(PAIR_SEPARATOR)
+    while position > 0:
+        first, second = source[:position], source[position + len(PAIR_SEPARATOR) :]
+        if first in known and second in known:
+            return first, second
+        position = source.find(PAIR_SEPARATOR, position + 1)
+    return None
+
+
+def pair_column(first: npt.NDArray[np.str_], second: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
+    """The raw values of two columns joined row by row: "<first>|<second>"."""
+    return np.char.add(np.char.add(first, PAIR_VALUE_SEPARATOR), second).astype(np.str_)
 
 
 def _text(frame: pl.DataFrame, column: str, missing: tuple[str, ...]) -> npt.NDArray[np.str_]:

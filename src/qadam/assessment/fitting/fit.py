@@ -9,7 +9,11 @@ scoring and report serve either:
   with the penalty and the encoding chosen by 5-fold cross-validation on the training rows (mean of
   the men's and women's Brier), then recalibrated (intercept and slope) on the cross-validated
   linear predictor; written with real-valued weights (`points_kind = "weights"`), the women's terms
-  as items on the derived source "<column>|women" (zero for everyone who is not a woman).
+  as items on the derived source "<column>|women" (zero for everyone who is not a woman). When
+  cross-validation prefers it, the logistic regression is blended with boosted trees whose branches
+  split on at most two inputs (boosting.py), read back as tables: their one-input tables join the
+  items' weights and their two-input tables become items on the derived source "<column>&<column>"
+  (the interaction of two inputs), so the model stays a sum of points that validation can score.
 - the **integer-point** instrument: at most `max_items` inputs chosen by forward stepwise selection
   (Rao score test, AIC: each step adds the input that most improves the likelihood for its degrees
   of freedom), refitted (levels plus trend, penalty chosen by 5-fold CV), coefficients scaled to
@@ -34,9 +38,18 @@ import numpy.typing as npt
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from ..engine.batch import MISSING, encode_column
+from ..engine.batch import MISSING, encode_column, sources, total_points
 from ..engine.schema import Band, Calibration, Instrument, Item, Option, Texts
-from .data import NOT_WOMEN, WOMEN_SUFFIX, Dataset
+from .boosting import (
+    AdditiveTables,
+    BoostingSettings,
+    Inputs,
+    ReadBackError,
+    decision,
+    fit_pairwise_trees,
+    read_tables,
+)
+from .data import NOT_WOMEN, PAIR_SEPARATOR, PAIR_VALUE_SEPARATOR, WOMEN_SUFFIX, Dataset
 from .mapping import ColumnMapping, InputColumn
 
 MIN_LEVEL_ROWS = 30
@@ -297,10 +310,19 @@ def _cv_folds(y: npt.NDArray[np.int8], sex: npt.NDArray[np.str_]) -> list[tuple[
 # women, who are a small group. The penalty, the ratios and whether to have the women's terms at
 # all are chosen together by 5-fold cross-validation on the training rows (the mean of the men's
 # and the women's Brier, as the NIJ challenge scored them).
+#
+# Then, with that encoding fixed, the model may be blended with boosted trees whose every branch
+# splits on at most two inputs (see boosting.py): their one-input tables add to the items' weights
+# and their two-input tables become items on the derived sources "<column>&<column>", so the blend
+# is still a sum of points. The trees' settings and the blend's weight are chosen by the same
+# cross-validation (weight 0: no trees).
 
 PENALTY_GRID = (100.0, 300.0)  # λ = 1 / C on the level columns
 TREND_RATIOS = (0.1,)  # the trend columns' penalty, as a share of λ
 SEX_RATIOS: tuple[float | None, ...] = (None, 0.3, 0.1)  # the women's trend columns' (None: none)
+BOOSTING_GRID = (BoostingSettings(learning_rate=0.05, iterations=400, min_leaf_rows=100),)
+BLEND_WEIGHTS = (0.3, 0.5, 0.7)  # the trees' share of the blended linear predictor
+MAX_PAIR_VALUES = 24  # inputs with more raw values (say, measurements) enter the trees alone
 
 
 @dataclass(frozen=True)
@@ -390,11 +412,29 @@ def _select(design: _Design, women: bool) -> npt.NDArray[np.bool_]:
     return np.array([women or k != "women" for k in design.kinds])
 
 
+@dataclass
+class UnrestrictedFit:
+    """The chosen model: the logistic regression on the design's columns, blended (when chosen)
+    with pairwise boosted trees read back as tables; and the recalibration of the blend."""
+
+    model: LogisticFit
+    encoding: Encoding
+    intercept: float  # the recalibration of the cross-validated linear predictor
+    slope: float
+    details: dict[str, Any]
+    trees: AdditiveTables | None = None
+    trees_weight: float = 0.0
+
+
 def _fit_unrestricted(
-    design: _Design, y: npt.NDArray[np.int8], sex: npt.NDArray[np.str_]
-) -> tuple[LogisticFit, Encoding, float, float, dict[str, Any]]:
-    """The encoding chosen by cross-validation, the model refitted on all training rows with it,
-    and the recalibration (intercept, slope) of its cross-validated linear predictor."""
+    design: _Design,
+    y: npt.NDArray[np.int8],
+    sex: npt.NDArray[np.str_],
+    inputs: Inputs | None = None,
+) -> UnrestrictedFit:
+    """The encoding chosen by cross-validation (first the logistic regression's columns, then the
+    blend with pairwise trees when `inputs` are given), the model refitted on all training rows
+    with it, and the recalibration (intercept, slope) of its cross-validated linear predictor."""
     folds = _cv_folds(y, sex)
     has_women = "women" in design.kinds
     encodings = [
@@ -404,10 +444,23 @@ def _fit_unrestricted(
         for trend in TREND_RATIOS
         for penalty in PENALTY_GRID
     ]
-    best: tuple[float, Encoding, Float] | None = None
     cv_scores: dict[str, dict[str, float]] = {}
-    starts: dict[tuple[int, bool], LogisticFit] = {}
     male = sex == "male"
+
+    def record(label: str, z: Float) -> float:
+        p = _sigmoid(z)
+        by_sex = [_brier(p[mask], y[mask]) for mask in (male, ~male) if mask.any()]
+        score = float(np.mean(by_sex))
+        cv_scores[label] = {
+            "brier_mean_of_sexes": round(score, 6),
+            "brier_men": round(by_sex[0], 6),
+            "brier_women": round(by_sex[-1], 6),
+            "log_loss": round(_log_loss(p, y), 6),
+        }
+        return score
+
+    best: tuple[float, Encoding, Float] | None = None
+    starts: dict[tuple[int, bool], LogisticFit] = {}
     for encoding in encodings:
         use = _select(design, encoding.women_ratio is not None)
         matrix = design.matrix[:, use]
@@ -424,19 +477,28 @@ def _fit_unrestricted(
             )
             starts[key] = model
             z[held] = model.decision_function(matrix[held])
-        p = _sigmoid(z)
-        by_sex = [_brier(p[mask], y[mask]) for mask in (male, ~male) if mask.any()]
-        score = float(np.mean(by_sex))
-        cv_scores[encoding.label] = {
-            "brier_mean_of_sexes": round(score, 6),
-            "brier_men": round(by_sex[0], 6),
-            "brier_women": round(by_sex[-1], 6),
-            "log_loss": round(_log_loss(p, y), 6),
-        }
+        score = record(encoding.label, z)
         if best is None or score < best[0] - 1e-9:
             best = (score, encoding, z)
     assert best is not None
-    _, encoding, z_oof = best
+    score, encoding, z_logistic = best
+    label, z_oof = encoding.label, z_logistic
+
+    # The blend with pairwise trees, the logistic regression's encoding fixed.
+    chosen: tuple[BoostingSettings, float] | None = None
+    if inputs is not None:
+        for settings in BOOSTING_GRID:
+            z_trees = np.zeros(len(y))
+            for train, held in folds:
+                trees = fit_pairwise_trees(inputs, y, settings, train)
+                z_trees[held] = decision(trees, inputs.matrix(held))
+            for weight in BLEND_WEIGHTS:
+                blend_label = f"{encoding.label}; {settings.label}, weight={weight:g}"
+                z = (1 - weight) * z_logistic + weight * z_trees
+                blend_score = record(blend_label, z)
+                if blend_score < score - 1e-9:
+                    score, label, z_oof, chosen = blend_score, blend_label, z, (settings, weight)
+
     a, b = _recalibrate(z_oof, y)
     use = _select(design, encoding.women_ratio is not None)
     model = fit_logistic(
@@ -447,15 +509,40 @@ def _fit_unrestricted(
     )
     full = np.zeros(design.matrix.shape[1])
     full[use] = model.coef
+    tables: AdditiveTables | None = None
+    weight = 0.0
+    note = ""
+    if chosen is not None and inputs is not None:
+        settings, weight = chosen
+        try:
+            tables = read_tables(fit_pairwise_trees(inputs, y, settings), inputs)
+        except ReadBackError as exc:
+            # Not expected with pairwise trees; the logistic regression alone is then used,
+            # recalibrated on its own cross-validated predictions.
+            note = f"trees left out: {exc}"
+            tables, weight, label = None, 0.0, encoding.label
+            a, b = _recalibrate(z_logistic, y)
     details = {
-        "encoding": encoding.label,
+        "encoding": label,
         "penalty": encoding.penalty,
         "trend_ratio": encoding.trend_ratio,
         "women_ratio": encoding.women_ratio,
+        "trees": chosen[0].label if tables is not None and chosen is not None else None,
+        "trees_weight": weight,
         "recalibration": {"intercept": round(a, 4), "slope": round(b, 4)},
         "cv": cv_scores,
     }
-    return LogisticFit(model.intercept, full), encoding, a, b, details
+    if note:
+        details["note"] = note
+    return UnrestrictedFit(
+        model=LogisticFit(model.intercept, full),
+        encoding=encoding,
+        intercept=a,
+        slope=b,
+        details=details,
+        trees=tables,
+        trees_weight=weight,
+    )
 
 
 def _weights(
@@ -581,7 +668,7 @@ def _fit_points(
     weights, z_all, refit_details = _refit_selected(
         items, blocks, trends, selected, y, sex, trend_ratio
     )
-    shifted = [w - w.min() for w in weights]
+    shifted = [w - _anchor(items[j], w) for j, w in zip(selected, weights, strict=True)]
     continuous = _sigmoid(z_all)
     reference = _brier(continuous, y)
     chosen: tuple[int, list[npt.NDArray[np.int64]], float, float, float] | None = None
@@ -602,7 +689,7 @@ def _fit_points(
     if chosen is None or chosen[3] <= 0:
         raise FitError("the selected inputs do not order the risk; cannot make points")
     scale, points, a, b, brier = chosen
-    keep = [k for k, pts in enumerate(points) if pts.max() > 0]
+    keep = [k for k, pts in enumerate(points) if np.ptp(pts) > 0]
     return (
         [selected[k] for k in keep],
         [points[k] for k in keep],
@@ -702,10 +789,8 @@ def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
     train = train.subset(known)
     y = train.outcomes[horizon]
     items = [candidate_item(spec, train.columns[spec.column]) for spec in mapping.inputs]
-    blocks = [
-        _one_hot(encode_column(item, train.columns[item.source]), len(item.options))
-        for item in items
-    ]
+    codes = [encode_column(item, train.columns[item.source]) for item in items]
+    blocks = [_one_hot(c, len(item.options)) for item, c in zip(items, codes, strict=True)]
     provenance_base = {
         "fitted_on": f"{data.origin} ({'training split, ' if data.split is not None else ''}"
         f"{len(y)} rows, {int(y.sum())} events, outcome {mapping.outcomes[horizon]})",
@@ -725,23 +810,55 @@ def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
     ]
     # Women's trend columns for numeric inputs other than sex itself, when both sexes have rows.
     design = _design(items, blocks, women_trends, women if enough_women else None)
+    # The trees see every input; those with few raw values, none containing the separator, may
+    # interact (a derived "<column>&<column>" source lists the combinations of raw values).
+    inputs = Inputs(
+        codes=codes,
+        sizes=[len(item.options) for item in items],
+        ordered=[trend is not None for trend in trends],
+        missing=[_missing_option(item) for item in items],
+        pairable=[_pairable(train.columns[item.source]) for item in items],
+    )
     with threadpool_limits(limits=1):
-        model, encoding, a, b, unrestricted_details = _fit_unrestricted(design, y, train.sex)
-    intercept0 = model.intercept
-    weights = _weights(design, model.coef, blocks, "levels")
+        fitted = _fit_unrestricted(design, y, train.sex, inputs)
+    model, encoding, a, b = fitted.model, fitted.encoding, fitted.intercept, fitted.slope
+    unrestricted_details = fitted.details
+    share = fitted.trees_weight
+    # The blend: (1 - share) × the logistic regression + share × the trees' tables.
+    logistic_weights = [(1 - share) * w for w in _weights(design, model.coef, blocks, "levels")]
+    intercept0 = (1 - share) * model.intercept
+    if fitted.trees is not None:
+        intercept0 += share * fitted.trees.constant
+        for j, main in enumerate(fitted.trees.mains):
+            logistic_weights[j] = logistic_weights[j] + share * main
     weighted_items = []
-    for item, w in zip(items, weights, strict=True):
-        floor = float(w.min())
+    for item, w in zip(items, logistic_weights, strict=True):
+        floor = _anchor(item, w)
         intercept0 += floor
         weighted_items.append(_with_weights(item, w - floor))
     for item, w in zip(items, _weights(design, model.coef, blocks, "women"), strict=True):
         if not np.any(np.abs(w) > 1e-6):
             continue
         adjustment = women_item(item)
-        full = np.append(w, 0.0)  # the last option: not a woman
-        floor = float(full.min())
+        full = np.append((1 - share) * w, 0.0)  # the last option: not a woman
+        floor = _anchor(adjustment, full)
         intercept0 += floor
         weighted_items.append(_with_weights(adjustment, full - floor))
+    pair_sources = []
+    if fitted.trees is not None:
+        for (j, k), table in fitted.trees.pairs.items():
+            item, w = pair_item(
+                items[j],
+                items[k],
+                _raw_values_by_option(items[j], train.columns[items[j].source]),
+                _raw_values_by_option(items[k], train.columns[items[k].source]),
+                share * table,
+            )
+            floor = _anchor(item, w)
+            intercept0 += floor
+            weighted_items.append(_with_weights(item, w - floor))
+            pair_sources.append(item.source)
+    unrestricted_details["pair_items"] = pair_sources
     unrestricted_calibration = {horizon: Calibration(a + b * intercept0, b)}
 
     with threadpool_limits(limits=1):
@@ -800,10 +917,22 @@ def fit_instruments(data: Dataset, *, today: date | None = None) -> FitResult:
         provenance={
             **provenance_base,
             "method": "L2 logistic regression, every input by level plus a trend over ordered "
-            "levels, with women's trend terms when cross-validation keeps them; "
+            "levels, with women's trend terms when cross-validation keeps them, blended with "
+            "boosted trees on pairs of inputs when cross-validation prefers it; "
             f"{unrestricted_details['encoding']} chosen by 5-fold CV on the training rows; "
             "recalibrated on the CV predictions",
         },
+    )
+    # The written instrument must score the training rows as the fitted model does (up to the
+    # weights' rounding to four decimals).
+    z_model = (1 - share) * model.decision_function(design.matrix)
+    if fitted.trees is not None:
+        z_model += share * fitted.trees.decision(codes)
+    z_model = a + b * z_model
+    written = unrestricted_calibration[horizon]
+    total = total_points(unrestricted, train.source_columns(sources(unrestricted)))
+    unrestricted_details["written_max_logit_error"] = round(
+        float(np.abs(written.intercept + written.slope * total - z_model).max()), 6
     )
     instrument = _instrument(
         mapping,
@@ -855,6 +984,105 @@ def women_item(item: Item) -> Item:
             ),
         ),
         need_area=item.need_area,
+    )
+
+
+def _anchor(item: Item, weights: Float) -> float:
+    """What to subtract from an item's weights (the intercept takes it): the lowest, so that points
+    start at zero; for a change item the highest, since change items only take points off."""
+    return float(weights.max() if item.layer == "change" else weights.min())
+
+
+def _pairable(values: npt.NDArray[np.str_]) -> bool:
+    """Whether an input may enter interactions: few raw values, none containing the separator."""
+    uniques = np.unique(values)
+    return len(uniques) <= MAX_PAIR_VALUES and not bool(
+        (np.char.find(uniques, PAIR_VALUE_SEPARATOR) >= 0).any()
+    )
+
+
+def _missing_option(item: Item) -> int | None:
+    return next((k for k, option in enumerate(item.options) if option.missing), None)
+
+
+def _raw_values_by_option(item: Item, values: npt.NDArray[np.str_]) -> list[list[str]]:
+    """Per option of `item`, the raw values seen in `values` that select it."""
+    uniques = np.unique(values)
+    indices = encode_column(item, uniques)
+    found: list[list[str]] = [[] for _ in item.options]
+    for value, index in zip(uniques, indices, strict=True):
+        found[int(index)].append(str(value))
+    return found
+
+
+def pair_item(
+    first: Item,
+    second: Item,
+    first_values: list[list[str]],
+    second_values: list[list[str]],
+    table: Float,
+) -> tuple[Item, Float]:
+    """The interaction of two items as an item on their derived source "<first>&<second>": one
+    option per combination of their options (raw values joined by "|"), weighted from `table`,
+    and an "other" option (no adjustment) for combinations of values not seen in training."""
+    options: list[Option] = []
+    weights: list[float] = []
+    for (a, first_option), (b, second_option) in itertools.product(
+        enumerate(first.options), enumerate(second.options)
+    ):
+        values = tuple(
+            f"{u}{PAIR_VALUE_SEPARATOR}{v}" for u in first_values[a] for v in second_values[b]
+        )
+        if not values:
+            continue
+        text = Texts(
+            *(
+                f"{getattr(first_option.text, lang)}; {getattr(second_option.text, lang)}"
+                for lang in ("kk", "ru", "en")
+            )
+        )
+        options.append(
+            Option(
+                code=f"{first_option.code}__{second_option.code}",
+                points=0,
+                text=text,
+                values=values,
+            )
+        )
+        weights.append(float(table[a, b]))
+    if len({o.code for o in options}) < len(options):
+        options = [_with_code(o, f"c{n}") for n, o in enumerate(options)]
+    options.append(Option(code="other", points=0, text=_other_texts(), other=True))
+    weights.append(0.0)
+    # A dynamic input's need area first (dynamic items must name one).
+    areas = [i.need_area for i in (first, second) if i.layer != "static"]
+    need_area = next((a for a in [*areas, first.need_area, second.need_area] if a), None)
+    item = Item(
+        code=f"{first.code}_x_{second.code}",
+        layer="static" if first.layer == second.layer == "static" else "dynamic",
+        source=f"{first.source}{PAIR_SEPARATOR}{second.source}",
+        text=Texts(
+            *(
+                f"{getattr(first.text, lang)} × {getattr(second.text, lang)}"
+                for lang in ("kk", "ru", "en")
+            )
+        ),
+        options=tuple(options),
+        need_area=need_area,
+    )
+    return item, np.array(weights, dtype=np.float64)
+
+
+def _with_code(option: Option, code: str) -> Option:
+    return Option(
+        code=code,
+        points=option.points,
+        text=option.text,
+        values=option.values,
+        minimum=option.minimum,
+        maximum=option.maximum,
+        missing=option.missing,
+        other=option.other,
     )
 
 

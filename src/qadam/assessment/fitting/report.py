@@ -13,6 +13,7 @@ import altair as alt
 import vl_convert
 
 from ..engine.schema import Instrument
+from .data import PAIR_SEPARATOR
 
 STRATA = ("all", "male", "female")
 SUMMARY_FIELDS = (
@@ -200,18 +201,26 @@ def _fairness_figure(figures: dict[str, Any], group_column: str) -> str:
 
 
 def _items_table(instrument: Instrument) -> str:
-    rows = [
-        {
-            "item": item.code,
-            "layer": item.layer,
-            "need_area": item.need_area or "",
-            "option": option.code,
-            "text": option.text.en,
-            "points": option.points,
-        }
-        for item in instrument.items
-        for option in item.options
-    ]
+    """One row per option; an interaction of two inputs (source "<column>&<column>", one option
+    per combination) in one row with the range of its points."""
+    rows: list[dict[str, Any]] = []
+    for item in instrument.items:
+        common = {"item": item.code, "layer": item.layer, "need_area": item.need_area or ""}
+        if PAIR_SEPARATOR in item.source:
+            points = [float(option.points) for option in item.options]
+            rows.append(
+                {
+                    **common,
+                    "option": f"{len(item.options)} combinations",
+                    "text": f"interaction: {item.text.en}",
+                    "points": f"{min(points):g} to {max(points):g}",
+                }
+            )
+            continue
+        rows += [
+            {**common, "option": option.code, "text": option.text.en, "points": option.points}
+            for option in item.options
+        ]
     return _table(
         rows,
         [

@@ -256,7 +256,9 @@ class TestSchedule:
         )
         assert row.due_on == today + timedelta(days=30)
         assert row.reason == "transfer"
-        assert AuditEvent.objects.filter(verb="reassessment scheduled").count() == 1
+        event = AuditEvent.objects.filter(verb="reassessment scheduled").latest("id")
+        assert (event.actor, event.person_id) == (w["reception"], w["pa"].pk)
+        assert event.details == {"event": "transfer", "due_on": row.due_on.isoformat()}
 
     def test_an_event_never_pushes_a_nearer_date_back(self, w: dict[str, Any]) -> None:
         today = timezone.localdate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -201,9 +202,12 @@ class TestOverridePages:
 
 class TestLists:
     def test_due_list_scoped_sorted_and_exported(self, w: dict[str, Any]) -> None:
-        today = timezone.localdate()
-        Reassessment.objects.create(person=w["pa"], due_on=today, reason="admission")
-        Reassessment.objects.create(person=w["pb"], due_on=today, reason="admission")
+        # The admissions (custody services) put both on the schedule, due within 30 days.
+        soon = timezone.localdate() + timedelta(days=30)
+        assert set(Reassessment.objects.values_list("person_id", "due_on", "reason")) == {
+            (w["pa"].pk, soon, "admission"),
+            (w["pb"].pk, soon, "admission"),
+        }
         client = client_for(w["psychologist"])
         response = client.get(reverse("assessment:due_list"))
         html = response.content.decode()
@@ -219,6 +223,7 @@ class TestLists:
         assert exported.details["row_count"] == 1
 
     def test_empty_state(self, w: dict[str, Any]) -> None:
+        assess(w["pa"], w["psychologist"])  # assessed now: next due in six months
         html = client_for(w["head"]).get(reverse("assessment:due_list")).content.decode()
         assert "No assessments are due in your scope." in html
 

@@ -131,6 +131,7 @@ def test_new_person_is_admitted_with_everything_in_one_go(world: dict[str, Any])
         "detention basis recorded",
         "person admitted",
         "admission record taken",
+        "reassessment scheduled",  # the admission brings the assessment forward (same transaction)
     }
 
 

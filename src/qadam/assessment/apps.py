@@ -11,6 +11,7 @@ class AssessmentConfig(AppConfig):
         from qadam.core.navigation import NavEntry, register
 
         register(NavEntry(_("Assessments due"), "assessment:due_list", "view_assessment"))
+        self._follow_events()
         try:
             from qadam.people import sections
         except ImportError:  # the person page's section registry has not landed
@@ -27,4 +28,24 @@ class AssessmentConfig(AppConfig):
                 order=30,
                 subject_access=subject_access,
             )
+        )
+
+    @staticmethod
+    def _follow_events() -> None:
+        """Admission, arrival on transfer and the pre-release window bring the reassessment
+        forward (see `assessment.receivers`)."""
+        from qadam.assessment import receivers
+        from qadam.custody.signals import movement_recorded
+
+        movement_recorded.connect(
+            receivers.reassessment_after_movement,
+            dispatch_uid="assessment.reassessment_after_movement",
+        )
+        try:
+            from qadam.plans.signals import pre_release_window_opened
+        except ImportError:  # the plans module is not installed
+            return
+        pre_release_window_opened.connect(
+            receivers.reassessment_before_release,
+            dispatch_uid="assessment.reassessment_before_release",
         )

@@ -176,7 +176,15 @@ def assessments(ctx: DemoContext) -> None:
             )
             for person_id, row in latest.items()
         ]
-        Reassessment.objects.bulk_create(schedules, batch_size=1000)
+        # A person admitted through the services already has a schedule (admission): the
+        # latest demo assessment sets it, as `assessment_create` would.
+        Reassessment.objects.bulk_create(
+            schedules,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["person"],
+            update_fields=["due_on", "reason", "last_assessment"],
+        )
         made["persons"] += len(latest)
         made["assessments"] += len(rows)
         made["overdue"] += sum(s.due_on < ctx.today for s in schedules)

@@ -478,10 +478,19 @@ def override_decide(
 
 @transaction.atomic
 def assessment_due_on_event(
-    *, person: Person, event: str, actor: User | None, on: date | None = None
+    *,
+    person: Person,
+    event: str,
+    actor: User | None,
+    on: date | None = None,
+    reason: str = "",
 ) -> Reassessment:
     """An event (admission, transfer, preparation for release) brings the next assessment
-    forward to within `EVENT_DUE_DAYS` of it. Custody may call this in its own transaction."""
+    forward to within `EVENT_DUE_DAYS` of it (never later than a date already set).
+
+    Called by the receivers of custody's `movement_recorded` and of the plans' pre-release
+    window, in their transaction, on behalf of the member of staff whose event it is (`actor`;
+    None for the daily pre-release job); `reason` says which event, for the audit trail."""
     require(policies.can_schedule(actor))
     if event not in EVENT_DUE_DAYS:
         raise ServiceError({"event": [_("Unknown event; use admission, transfer or pre_release.")]})
@@ -499,6 +508,7 @@ def assessment_due_on_event(
         verb="reassessment scheduled",
         obj=row,
         person_id=person.pk,
+        reason=reason,
         details={"event": event, "due_on": row.due_on.isoformat()},
     )
     return row

@@ -32,6 +32,7 @@ from qadam.custody.models import (
     Stay,
 )
 from qadam.custody.querysets import end_of_day
+from qadam.custody.signals import send_movement_recorded
 from qadam.people.models import Person
 from qadam.people.services import AdmissionRecordInput, IdentityInput
 
@@ -329,6 +330,7 @@ def _record(
         details={"kind": kind, "institution": data.institution.code},
     )
     person.refresh_from_db()
+    send_movement_recorded(person=person, movement=movement, actor=actor)
     return movement
 
 
@@ -779,6 +781,7 @@ def movement_correct(*, actor: User, movement: Movement, reason: str) -> Movemen
         reason=reason,
         details={"reverses": movement.pk, "kind": movement.kind},
     )
+    send_movement_recorded(person=person, movement=correction, actor=actor)
     return correction
 
 

@@ -11,6 +11,7 @@ class PlansConfig(AppConfig):
         from qadam.core.navigation import NavEntry, register
 
         register(NavEntry(_("Overdue reviews"), "plans:overdue_list", "view_plan"))
+        self._follow_events()
         try:
             from qadam.people import sections
         except ImportError:  # the person page's section registry has not landed
@@ -27,4 +28,15 @@ class PlansConfig(AppConfig):
                 order=40,
                 subject_access=subject_access,
             )
+        )
+
+    @staticmethod
+    def _follow_events() -> None:
+        """Admission and arrival on transfer bring the plan's review forward (see
+        `plans.receivers`)."""
+        from qadam.custody.signals import movement_recorded
+        from qadam.plans import receivers
+
+        movement_recorded.connect(
+            receivers.review_after_movement, dispatch_uid="plans.review_after_movement"
         )

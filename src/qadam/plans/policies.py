@@ -27,6 +27,7 @@ def can_export(user: User) -> bool:
 
 
 def can_schedule_review(user: User | None) -> bool:
-    """Custody and assessment services reset the review date after their own events: any
-    member of staff whose event it is may trigger it (the system user too)."""
-    return user is not None and user.is_authenticated and user.is_active
+    """Custody events, new assessments and the pre-release window reset the review date as the
+    system's consequence of an authorised write: any active member of staff whose event it is
+    may trigger it, whatever their own capabilities, and so may the system's daily job (None)."""
+    return user is None or (user.is_authenticated and user.is_active)

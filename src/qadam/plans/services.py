@@ -707,9 +707,12 @@ def plan_pre_release_items_add(*, plan: Plan, actor: User) -> list[PlanNeed]:
 
 @transaction.atomic
 def plan_schedule_review(*, person: Person, reason: str, actor: User | None) -> Plan | None:
-    """Bring the plan's review forward after an event (admission, transfer, new assessment).
+    """Bring the plan's review forward after an event (admission, transfer, new assessment, the
+    pre-release window).
 
-    Called by the custody and assessment services in their own transaction; returns None when the
+    Called in the transaction of the event (custody's `movement_recorded` receiver, the
+    assessment service, the daily pre-release job) on behalf of the member of staff whose event it
+    is (None for the daily job); `reason` names the event in the audit row. Returns None when the
     person has no plan yet (nothing to schedule).
     """
     require(policies.can_schedule_review(actor))

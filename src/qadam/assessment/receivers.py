@@ -1,0 +1,78 @@
+"""How the reassessment schedule follows other modules' events (connected in
+`AssessmentConfig.ready()`): an admission, an arrival after a transfer and the opening of the
+pre-release window bring the next assessment forward (`services.assessment_due_on_event`), in the
+transaction of the event, on behalf of whoever recorded it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from qadam.assessment import services
+from qadam.assessment.models import Assessment, DueReason, Reassessment
+from qadam.custody.models import MovementKind
+
+if TYPE_CHECKING:
+    from qadam.core.models import User
+    from qadam.custody.models import Movement
+    from qadam.people.models import Person
+
+EVENT_BY_MOVEMENT: dict[str, str] = {
+    MovementKind.ADMISSION: DueReason.ADMISSION,
+    MovementKind.TRANSFER_IN: DueReason.TRANSFER,
+}
+# The audit trail's reasons are English, like its verbs.
+EVENT_WORDS: dict[str, str] = {
+    MovementKind.ADMISSION: "admission",
+    MovementKind.TRANSFER_IN: "arrival on transfer",
+}
+
+
+def reassessment_after_movement(
+    sender: type[Movement],
+    *,
+    person: Person,
+    movement: Movement,
+    actor: User,
+    **kwargs: Any,
+) -> Reassessment | None:
+    """Admission or arrival → the next assessment within `EVENT_DUE_DAYS` of today.
+
+    Only an event that placed the person where they are now counts: an earlier episode entered
+    after the fact does not reset today's schedule."""
+    event = EVENT_BY_MOVEMENT.get(movement.kind)
+    if event is None or person.current_institution_id != movement.institution_id:
+        return None
+    return services.assessment_due_on_event(
+        person=person,
+        event=event,
+        actor=actor,
+        reason=f"{EVENT_WORDS[movement.kind]} recorded (ledger event {movement.pk})",
+    )
+
+
+def reassessment_before_release(
+    sender: Any,
+    *,
+    person: Person,
+    opened_on: date,
+    today: date,
+    end_of_sentence: date,
+    actor: User | None = None,
+    **kwargs: Any,
+) -> Reassessment | None:
+    """The pre-release window opened → a pre-release assessment within `EVENT_DUE_DAYS`, unless
+    the person was assessed since the window opened or is already due that soon (so the daily job
+    can run again without writing again)."""
+    if Assessment.objects.filter(person=person, assessed_on__gte=opened_on).exists():
+        return None
+    horizon = today + timedelta(days=services.EVENT_DUE_DAYS[DueReason.PRE_RELEASE])
+    if Reassessment.objects.filter(person=person, due_on__lte=horizon).exists():
+        return None
+    return services.assessment_due_on_event(
+        person=person,
+        event=DueReason.PRE_RELEASE,
+        actor=actor,
+        on=today,
+        reason=f"pre-release window opened on {opened_on} (sentence ends {end_of_sentence})",
+    )

@@ -109,12 +109,18 @@ def test_bad_input_names_the_field_and_writes_nothing() -> None:
     assert Evidence.objects.count() == 0
 
 
+def _htmx_from(page: str) -> dict[str, str]:
+    """The headers htmx sends for a request made from `page` (this test server's address)."""
+    return {"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"}
+
+
 def test_htmx_form_and_refreshed_plan_body() -> None:
     w = world()
     _plan, step = plan_with_step(w["person"], w["psychologist"])
     client = _client(w["psychologist"])
     url = reverse("plans:evidence_add", kwargs={"person_pk": w["person"].pk, "step_pk": step.pk})
-    partial = client.get(url, headers={"HX-Request": "true"})
+    plan_page = reverse("plans:plan_detail", kwargs={"person_pk": w["person"].pk})
+    partial = client.get(url, headers=_htmx_from(plan_page))
     assert partial.status_code == 200
     assert "<html" not in partial.content.decode()
     assert 'hx-post="' in partial.content.decode()
@@ -125,11 +131,40 @@ def test_htmx_form_and_refreshed_plan_body() -> None:
             "description": "10 of 10 sessions",
             "dated": timezone.localdate().isoformat(),
         },
-        headers={"HX-Request": "true"},
+        headers=_htmx_from(plan_page + "?tab=1#step-1"),
     )
     assert done.status_code == 200
     assert done["HX-Retarget"] == "#plan-body"
+    assert done["HX-Reswap"] == "outerHTML"
+    assert 'id="plan-body"' in done.content.decode()
     assert "10 of 10 sessions" in done.content.decode()
+
+
+def test_htmx_submit_from_the_standalone_form_page_goes_to_the_plan() -> None:
+    """The standalone page has no #plan-body: a successful htmx submit from it asks the browser
+    to open the plan (HX-Redirect) instead of answering with a partial it cannot place."""
+    w = world()
+    _plan, step = plan_with_step(w["person"], w["psychologist"])
+    client = _client(w["psychologist"])
+    url = reverse("plans:evidence_add", kwargs={"person_pk": w["person"].pk, "step_pk": step.pk})
+    page = client.get(url)
+    assert 'id="plan-body"' not in page.content.decode()
+    data = {"kind": "attendance", "description": "10 of 10 sessions"}
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    refused = client.post(url, {**data, "dated": tomorrow.isoformat()}, headers=_htmx_from(url))
+    assert refused.status_code == 200  # htmx swaps only successful answers
+    assert "HX-Retarget" not in refused
+    assert "<html" not in refused.content.decode()
+    assert "The date must not be in the future." in refused.content.decode()
+    today = timezone.localdate().isoformat()
+    done = client.post(url, {**data, "dated": today}, headers=_htmx_from(url))
+    assert done.status_code == 200
+    assert "HX-Retarget" not in done
+    assert (
+        done["HX-Redirect"]
+        == reverse("plans:plan_detail", kwargs={"person_pk": w["person"].pk}) + f"#step-{step.pk}"
+    )
+    assert Evidence.objects.filter(step=step, description="10 of 10 sessions").count() == 1
 
 
 def test_countersign_by_head_through_the_page() -> None:

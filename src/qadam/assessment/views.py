@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
@@ -36,6 +35,7 @@ from qadam.assessment.texts import (
 from qadam.core.audit import audit_export, audit_search, audit_view
 from qadam.core.errors import ServiceError
 from qadam.core.exports import export_response
+from qadam.core.form_pages import person_form_page
 from qadam.core.http import AuthenticatedHttpRequest
 from qadam.core.pagination import paginate, sort_key
 from qadam.core.policies import require
@@ -68,12 +68,6 @@ def _assessment(request: AuthenticatedHttpRequest, pk: int) -> Assessment:
         pk=pk,
     )
     return assessment
-
-
-def _show_errors(form: django_forms.Form, error: ServiceError) -> None:
-    for field, field_messages in error.errors.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _percent(value: float | None) -> str:
@@ -149,23 +143,15 @@ def _instrument_or_404() -> Instrument:
     return instrument
 
 
-def _render_assess(
-    request: AuthenticatedHttpRequest,
-    person: Person,
-    instrument: Instrument,
-    form: forms.AssessmentForm,
-    *,
-    status: int = 200,
-) -> HttpResponse:
-    context = {
-        "person": person,
-        "form": form,
+def _assess_context(
+    person: Person, instrument: Instrument, form: forms.AssessmentForm
+) -> dict[str, Any]:
+    return {
         "instrument": instrument,
         "layers": form.layers(),
         "preview": _preview_stored(form, instrument),
         "preview_url": reverse("assessment:preview", kwargs={"person_pk": person.pk}),
     }
-    return render(request, "assessment/assess.html", context, status=status)
 
 
 def _preview_stored(form: forms.AssessmentForm, instrument: Instrument) -> dict[str, Any]:
@@ -201,30 +187,34 @@ def assess(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResponse:
     person = _person(request, person_pk)
     instrument = _instrument_or_404()
     form = _assessment_form(request, person, instrument)
-    audit_view(actor=request.user, person_id=person.pk, verb="assessment form")
-    if request.method != "POST":
-        return _render_assess(request, person, instrument, form)
-    if "preview" in request.POST:
+    if request.method == "POST" and "preview" in request.POST:
+        audit_view(actor=request.user, person_id=person.pk, verb="assessment form")
         form.is_valid()
         form.errors.clear()  # a preview does not judge the answers yet
-        return _render_assess(request, person, instrument, form)
-    if form.is_valid():
-        try:
-            assessment = services.assessment_create(
-                person=person,
-                actor=request.user,
-                instrument=instrument,
-                kind=form.cleaned_data["kind"],
-                assessed_on=form.cleaned_data["assessed_on"],
-                answers=form.answers(),
-                notes=form.cleaned_data["notes"],
-            )
-        except ServiceError as error:
-            _show_errors(form, error)
-        else:
-            messages.success(request, _("The assessment was saved."))
-            return HttpResponseRedirect(reverse("assessment:detail", kwargs={"pk": assessment.pk}))
-    return _render_assess(request, person, instrument, form, status=400)
+        return render(
+            request,
+            "assessment/assess.html",
+            {"person": person, "form": form, **_assess_context(person, instrument, form)},
+        )
+    return person_form_page(
+        request,
+        person=person,
+        form=form,
+        action=lambda data: services.assessment_create(
+            person=person,
+            actor=request.user,
+            instrument=instrument,
+            kind=data["kind"],
+            assessed_on=data["assessed_on"],
+            answers=form.answers(),
+            notes=data["notes"],
+        ),
+        template="assessment/assess.html",
+        context=lambda: _assess_context(person, instrument, form),
+        success_message=_("The assessment was saved."),
+        redirect_to=lambda assessment: reverse("assessment:detail", kwargs={"pk": assessment.pk}),
+        audit_verb="assessment form",
+    )
 
 
 @login_required
@@ -372,35 +362,18 @@ def override_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     engine = assessment.instrument.engine
     bands = [(b.code, b.text.get(_language())) for b in engine.bands if b.code != assessment.band]
     form = forms.OverrideRequestForm(_data(request), bands=bands)
-    audit_view(actor=request.user, person_id=assessment.person_id, verb="band override form")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.override_request(
-                    actor=request.user,
-                    assessment=assessment,
-                    band=form.cleaned_data["band"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except ServiceError as error:
-                _show_errors(form, error)
-            else:
-                messages.success(
-                    request, _("The override was requested; a supervisor must approve it.")
-                )
-                return HttpResponseRedirect(reverse("assessment:detail", kwargs={"pk": pk}))
-        status = 400
-    return render(
+    return person_form_page(
         request,
-        "assessment/override_request.html",
-        {
-            "assessment": assessment,
-            "person": assessment.person,
-            "form": form,
-            "band": band_text(engine, assessment.band),
-        },
-        status=status,
+        person=assessment.person,
+        form=form,
+        action=lambda data: services.override_request(
+            actor=request.user, assessment=assessment, band=data["band"], reason=data["reason"]
+        ),
+        template="assessment/override_request.html",
+        context={"assessment": assessment, "band": band_text(engine, assessment.band)},
+        success_message=_("The override was requested; a supervisor must approve it."),
+        redirect_to=reverse("assessment:detail", kwargs={"pk": pk}),
+        audit_verb="band override form",
     )
 
 
@@ -422,37 +395,26 @@ def override_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = override.assessment
     engine = assessment.instrument.engine
     form = forms.OverrideDecisionForm(_data(request))
-    audit_view(actor=request.user, person_id=assessment.person_id, verb="band override viewed")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.override_decide(
-                    actor=request.user,
-                    override=override,
-                    approve=form.cleaned_data["decision"] == "approve",
-                    note=form.cleaned_data["note"],
-                )
-            except ServiceError as error:
-                _show_errors(form, error)
-            else:
-                messages.success(request, _("The decision was recorded."))
-                return HttpResponseRedirect(
-                    reverse("assessment:detail", kwargs={"pk": assessment.pk})
-                )
-        status = 400
-    return render(
+    return person_form_page(
         request,
-        "assessment/override_decide.html",
-        {
+        person=assessment.person,
+        form=form,
+        action=lambda data: services.override_decide(
+            actor=request.user,
+            override=override,
+            approve=data["decision"] == "approve",
+            note=data["note"],
+        ),
+        template="assessment/override_decide.html",
+        context={
             "override": override,
             "assessment": assessment,
-            "person": assessment.person,
-            "form": form,
             "computed": band_text(engine, override.computed_band),
             "requested": band_text(engine, override.requested_band),
         },
-        status=status,
+        success_message=_("The decision was recorded."),
+        redirect_to=reverse("assessment:detail", kwargs={"pk": assessment.pk}),
+        audit_verb="band override viewed",
     )
 
 

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qadam.core.audit import audit_export, audit_search, audit_view
-from qadam.core.errors import ServiceError
 from qadam.core.exports import export_response
+from qadam.core.form_pages import HtmxPartial, person_form_page
 from qadam.core.http import AuthenticatedHttpRequest
 from qadam.core.pagination import paginate, sort_key
 from qadam.core.policies import require
@@ -98,41 +98,27 @@ def _form_page(
     intro: str = "",
     verb: str,
 ) -> HttpResponse:
-    """GET shows the form; POST calls the service; refusals are shown on the named fields."""
-    audit_view(actor=request.user, person_id=person.pk, verb=verb)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                action(form.cleaned_data)
-            except ServiceError as error:
-                for field, field_messages in error.errors.items():
-                    for message in field_messages:
-                        form.add_error(field if field in form.fields else None, message)
-            else:
-                messages.success(request, success)
-                if request.htmx:
-                    plan = _plan(person)
-                    response = render(
-                        request,
-                        "plans/plan_detail.html#plan-body",
-                        _page_context(request, person, plan),
-                    )
-                    response["HX-Retarget"] = "#plan-body"
-                    response["HX-Reswap"] = "outerHTML"
-                    return response
-                return HttpResponseRedirect(_detail_url(person, anchor))
-        status = 200 if request.htmx else 400
-    context = {
-        "person": person,
-        "form": form,
-        "title": title,
-        "intro": intro,
-        "action_url": request.path,
-        "back_url": _detail_url(person, anchor),
-    }
-    template = "plans/form_page.html#plan-form" if request.htmx else "plans/form_page.html"
-    return render(request, template, context, status=status)
+    """A plan form: inline on the plan page (htmx swaps the form, then the refreshed plan body)
+    or as its own page (redirect to the plan after saving)."""
+    back_url = _detail_url(person, anchor)
+    return person_form_page(
+        request,
+        person=person,
+        form=form,
+        action=action,
+        template="plans/form_page.html",
+        form_partial="plans/form_page.html#plan-form",
+        context={"title": title, "intro": intro, "action_url": request.path, "back_url": back_url},
+        success_message=success,
+        redirect_to=back_url,
+        audit_verb=verb,
+        htmx_partial=HtmxPartial(
+            template="plans/plan_detail.html#plan-body",
+            target="#plan-body",
+            page_url=_detail_url(person),
+            context=lambda: _page_context(request, person, _plan(person)),
+        ),
+    )
 
 
 def _managed(request: AuthenticatedHttpRequest, person_pk: int) -> tuple[Person, Plan]:

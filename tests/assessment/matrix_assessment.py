@@ -1,7 +1,11 @@
 """Every assessment route × every role. Assessments are shown to roles holding
 `view_assessment` (psychologist, probation, head), made by `assess_person` (psychologist),
 overrides decided by `approve_assessment_override` (head); instruments are also shown to the
-analyst (`validate_instruments`). A person outside the user's scope is a 404."""
+analyst (`validate_instruments`). A person outside the user's scope is a 404.
+
+The API takes bearer tokens, which only roles holding `use_api` (reception, head) may use: of the
+assessment roles only the head reads through it, and no role records an assessment with a token
+(psychologists record through the pages or their browser session)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ ASSESSORS = roles(Role.PSYCHOLOGIST)
 APPROVERS = roles(Role.HEAD)
 INSTRUMENT_READERS = roles(Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD, Role.ANALYST)
 PLANNERS = roles(Role.PSYCHOLOGIST, Role.PROBATION)
+API_CLIENTS = roles(Role.RECEPTION, Role.HEAD)
+CREATED = 201
 
 
 def _assessment(world: dict[str, Any], key: str) -> Any:
@@ -61,6 +67,32 @@ def assessment_of(key: str) -> Any:
 
 def override_of(key: str) -> Any:
     return lambda w: {"pk": _assessment(w, key)["override"]}
+
+
+def _api_person(key: str) -> Any:
+    return lambda w: {"person_id": w[key].pk}
+
+
+def _api_assessment(key: str) -> Any:
+    return lambda w: {"assessment_id": _assessment(w, key)["assessment"]}
+
+
+def _api_instrument(world: dict[str, Any]) -> dict[str, Any]:
+    return {"instrument_id": _instrument(world)["pk"]}
+
+
+def _assessment_body(world: dict[str, Any]) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from qadam.assessment.services import instrument_in_force
+
+    instrument = instrument_in_force()
+    assert instrument is not None
+    return {
+        "kind": "periodic",
+        "assessed_on": timezone.localdate().isoformat(),
+        "answers": {item.code: item.options[0].code for item in instrument.engine.items},
+    }
 
 
 def _instrument(world: dict[str, Any]) -> dict[str, Any]:
@@ -117,5 +149,32 @@ ROUTES = [
         ok=REDIRECT,
         kwargs=assessment_of("pa"),
         out_of_scope_kwargs=assessment_of("pb"),
+    ),
+    RouteSpec("API GET /api/v1/assessments/instruments", INSTRUMENT_READERS & API_CLIENTS),
+    RouteSpec(
+        "API GET /api/v1/assessments/instruments/{instrument_id}",
+        INSTRUMENT_READERS & API_CLIENTS,
+        kwargs=_api_instrument,
+    ),
+    RouteSpec(
+        "API GET /api/v1/assessments/{assessment_id}",
+        VIEWERS & API_CLIENTS,
+        kwargs=_api_assessment("pa"),
+        out_of_scope_kwargs=_api_assessment("pb"),
+    ),
+    RouteSpec(
+        "API GET /api/v1/persons/{person_id}/assessments",
+        VIEWERS & API_CLIENTS,
+        kwargs=_api_person("pa"),
+        out_of_scope_kwargs=_api_person("pb"),
+    ),
+    RouteSpec(
+        "API POST /api/v1/persons/{person_id}/assessments",
+        ASSESSORS & API_CLIENTS,
+        method="POST",
+        ok=CREATED,
+        kwargs=_api_person("pa"),
+        data=_assessment_body,
+        out_of_scope_kwargs=_api_person("pb"),
     ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from qadam.assessment.api import router as assessment_router
 from qadam.core.api import StaffSessionAuth, TokenAuth, install_error_handlers
 from qadam.core.api import router as core_router
 from qadam.custody.api import router as custody_router
@@ -29,3 +30,4 @@ api.add_router("/", core_router)
 api.add_router("/", people_router)
 api.add_router("/", custody_router)
 api.add_router("/", sentences_router)
+api.add_router("/", assessment_router)

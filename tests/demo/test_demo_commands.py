@@ -52,9 +52,17 @@ def test_seal_watch_must_be_positive() -> None:
 def test_background_loop_seals_and_stops() -> None:
     _events(2)
     loop = BackgroundLoop(lambda text: None)
-    loop.check_detention = False
+    loop.periodic = []
     loop.tick()
     assert AuditEvent.objects.filter(chain_hash="").count() == 0
+
+
+def test_background_loop_runs_the_periodic_commands() -> None:
+    failures: list[str] = []
+    loop = BackgroundLoop(failures.append)
+    assert loop.periodic == ["check_detention", "pre_release"]
+    loop.tick()
+    assert failures == []
 
 
 def test_demo_setup_without_generating_or_serving_prints_logins() -> None:

@@ -3,7 +3,7 @@
 Migrates, generates the national demo data when the database has no persons yet, creates the demo
 users, compiles the message catalogues if they are not compiled, prints the logins, and serves.
 Meanwhile a background loop seals the audit trail every 2 seconds and runs `check_detention`
-(when that command exists) every 10 minutes, and a `qadam db_worker` process runs the background
+and `pre_release` every 10 minutes, and a `qadam db_worker` process runs the background
 jobs (e.g. the diff and activation of a sentence-rule recalculation). Ctrl-C stops everything.
 """
 
@@ -29,6 +29,8 @@ from qadam.people.models import Person
 
 SEAL_EVERY_SECONDS = 2.0
 DETENTION_CHECK_EVERY_SECONDS = 600.0
+# The lawful-detention alarms, and plan reviews brought forward as the pre-release window opens.
+PERIODIC_COMMANDS = ("check_detention", "pre_release")
 
 
 def catalogues_missing() -> bool:
@@ -42,21 +44,24 @@ def catalogues_missing() -> bool:
 
 
 class BackgroundLoop(threading.Thread):
-    """Seals the audit trail every 2 s; runs the lawful-detention check every 10 minutes."""
+    """Seals the audit trail every 2 s; runs the periodic commands every 10 minutes."""
 
     def __init__(self, write: Any) -> None:
         super().__init__(name="qadam-demo-background", daemon=True)
         self.stop = threading.Event()
         self.write = write
-        self.check_detention = "check_detention" in get_commands()
+        commands = get_commands()
+        # Daily jobs in production; every 10 minutes here (each is idempotent).
+        self.periodic = [name for name in PERIODIC_COMMANDS if name in commands]
         self.next_check = time.monotonic()
 
     def tick(self) -> None:
         """One round: seal, and check lawful detention when it is due."""
         try:
             seal_pending()
-            if self.check_detention and time.monotonic() >= self.next_check:
-                call_command("check_detention", verbosity=0)
+            if self.periodic and time.monotonic() >= self.next_check:
+                for name in self.periodic:
+                    call_command(name, verbosity=0)
                 self.next_check = time.monotonic() + DETENTION_CHECK_EVERY_SECONDS
         except Exception as error:  # keep serving; say what went wrong
             self.write(f"background task failed: {error}\n")

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from qadam.core.audit import audit_export, audit_search, audit_view
 from qadam.core.errors import ServiceError
 from qadam.core.exports import export_response
+from qadam.core.form_pages import apply_service_errors, person_form_page
 from qadam.core.http import AuthenticatedHttpRequest
 from qadam.core.models import Region
 from qadam.core.pagination import paginate, sort_key
@@ -53,24 +54,6 @@ def _person(request: AuthenticatedHttpRequest, person_pk: int) -> Person:
         pk=person_pk,
     )
     return person
-
-
-def _apply_errors(
-    error: ServiceError, bound: list[django_forms.Form], main: django_forms.Form
-) -> None:
-    """Put each service message on the field it names ("count-0-years" → count form 0)."""
-    by_prefix = {f.prefix or "": f for f in bound}
-    for key, field_messages in error.errors.items():
-        target: django_forms.Form = main
-        name: str | None = key or None
-        if key and "-" in key:
-            prefix, _sep, rest = key.rpartition("-")
-            if prefix in by_prefix:
-                target, name = by_prefix[prefix], rest
-        if name is not None and name not in target.fields:
-            target, name = main, None
-        for message in field_messages:
-            target.add_error(name, message)
 
 
 def _sentence_context(person: Person) -> dict[str, Any]:
@@ -178,7 +161,7 @@ def sentence_enter(request: AuthenticatedHttpRequest, person_pk: int) -> HttpRes
                     detention=period_inputs,
                 )
             except ServiceError as error:
-                _apply_errors(error, [*counts.forms, *periods.forms], verdict_form)
+                apply_service_errors(error, verdict_form, [*counts.forms, *periods.forms])
             else:
                 messages.success(request, _("The verdict was recorded and the dates calculated."))
                 return HttpResponseRedirect(
@@ -260,25 +243,16 @@ def _simple_form(
     intro: str = "",
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    audit_view(actor=request.user, person_id=person.pk, verb=verb)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                action(form.cleaned_data)
-            except ServiceError as error:
-                _apply_errors(error, [], form)
-            else:
-                messages.success(request, success)
-                return HttpResponseRedirect(
-                    reverse("sentences:detail", kwargs={"person_pk": person.pk})
-                )
-        status = 400
-    return render(
+    return person_form_page(
         request,
-        "sentences/simple_form.html",
-        {"person": person, "form": form, "title": title, "intro": intro, **(extra or {})},
-        status=status,
+        person=person,
+        form=form,
+        action=action,
+        template="sentences/simple_form.html",
+        context={"title": title, "intro": intro, **(extra or {})},
+        success_message=success,
+        redirect_to=reverse("sentences:detail", kwargs={"person_pk": person.pk}),
+        audit_verb=verb,
     )
 
 
@@ -625,7 +599,7 @@ def recalculation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                     actor=request.user, rules_dir=form.cleaned_data["rules_dir"] or None
                 )
             except ServiceError as error:
-                _apply_errors(error, [], form)
+                apply_service_errors(error, form)
             else:
                 from django.db import transaction
 

@@ -35,7 +35,9 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
     name_kk = factory.Sequence(lambda n: f"Мекеме {n}")
     name_ru = factory.Sequence(lambda n: f"Учреждение {n}")
     name_en = factory.Sequence(lambda n: f"Institution {n}")
-    type = factory.LazyFunction(lambda: institution_type("MED"))
+    # A pre-trial detention centre unless a test names the type: the one type that may hold both
+    # persons on remand and sentenced persons (custody.services.remand_place_errors).
+    type = factory.LazyFunction(lambda: institution_type("SIZO"))
     region = factory.LazyFunction(lambda: region("KZ-35"))
     department = factory.LazyAttribute(
         lambda o: UisDepartment.objects.filter(regions=o.region).first()
@@ -140,7 +142,8 @@ def offence(article: str, part: str = "1") -> Any:
 def remanded_person(
     institution: Institution, actor: User, *, days_ago: int = 200, **kwargs: Any
 ) -> Person:
-    """A person admitted on remand `days_ago` days ago, through the custody services."""
+    """A person admitted on remand `days_ago` days ago, through the custody services (in a
+    colony: in its pre-trial section, created if missing)."""
     from qadam.custody import services
     from qadam.custody.models import DetentionBasis
 
@@ -157,9 +160,23 @@ def remanded_person(
     services.person_admit(
         actor=actor,
         person=person,
-        data=services.MovementInput(occurred_at=moment(days_ago), institution=institution),
+        data=services.MovementInput(
+            occurred_at=moment(days_ago),
+            institution=institution,
+            section=None if institution.type.is_pretrial else pretrial_section(institution),
+        ),
         legal_status="remand",
         basis=basis,
     )
     person.refresh_from_db()
     return person
+
+
+def pretrial_section(institution: Institution) -> Section:
+    """The institution's section run as a pre-trial centre (premises for persons on remand)."""
+    section, _created = Section.objects.get_or_create(
+        institution=institution,
+        name="Pre-trial section",
+        defaults={"type": institution_type("SIZO")},
+    )
+    return section

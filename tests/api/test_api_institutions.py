@@ -70,7 +70,7 @@ class TestPopulation:
         ("group_by", "keys"),
         [
             ("region", {"KZ-35", "KZ-55"}),
-            ("type", {"MED"}),
+            ("type", {"SIZO"}),  # the factories' default type
             ("sex", {"M"}),
             ("legal_status", {"remand"}),
         ],

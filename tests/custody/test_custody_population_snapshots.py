@@ -32,6 +32,8 @@ from qadam.custody.models import (
     Movement,
     PopulationSnapshot,
     PopulationSnapshotGeneration,
+    Section,
+    Stay,
 )
 from qadam.custody.querysets import end_of_day
 from qadam.people.models import Person
@@ -51,7 +53,18 @@ def _institution(code: str, **fields: Any) -> Institution:
     for sex in "MF":
         for n in range(2):
             SectionFactory(institution=institution, name=f"{code}-{sex}{n}", sex=sex)
+        # Persons on remand are held in a pre-trial section (Mandela Rule 11(b)).
+        SectionFactory(
+            institution=institution, name=f"{code}-{sex}P", sex=sex, type=institution_type("SIZO")
+        )
     return institution
+
+
+def remand_section(institution: Institution, sex: str) -> Section | None:
+    """Where a person on remand goes in `institution`: its pre-trial section for their sex."""
+    if institution.type.is_pretrial:
+        return None
+    return institution.sections.filter(sex=sex, type__is_pretrial=True).first()
 
 
 @pytest.fixture
@@ -79,6 +92,7 @@ def admit(
     when: datetime,
     legal_status: str = "sentenced",
 ) -> Movement:
+    section = remand_section(institution, person.sex) if legal_status == "remand" else None
     basis = services.basis_record(
         actor=world["officer"],
         person=person,
@@ -91,7 +105,7 @@ def admit(
     return services.person_admit(
         actor=world["officer"],
         person=person,
-        data=services.MovementInput(occurred_at=when, institution=institution),
+        data=services.MovementInput(occurred_at=when, institution=institution, section=section),
         legal_status=legal_status,
         basis=basis,
         capacity_override_reason="test",
@@ -178,10 +192,16 @@ def _event(world: dict[str, Any], person: Person, step: tuple[Any, ...]) -> None
     elif action == "transfer_in":
         pending = Movement.objects.filter(person=person, kind="transfer_out").last()
         destination = pending.destination if pending is not None else institution
+        last = Stay.objects.filter(person=person).order_by("start").last()
+        remand = last is not None and last.legal_status == "remand"
         services.person_transfer_in(
             actor=officer,
             person=person,
-            data=services.MovementInput(occurred_at=when, institution=destination),
+            data=services.MovementInput(
+                occurred_at=when,
+                institution=destination,
+                section=remand_section(destination, person.sex) if remand else None,
+            ),
         )
     elif action == "section_move":
         section = sections[which % len(sections)] if sections else None

@@ -470,6 +470,17 @@ class AdmissionForm(TokenMixin, PlacementMixin):
             self.add_error(
                 "interpreter_name", _("Name the interpreter who explained the rights and rules.")
             )
+        if data.get("institution") is not None and data.get("legal_status"):
+            from qadam.custody.services import remand_place_errors
+
+            for key, messages in remand_place_errors(
+                legal_status=data["legal_status"],
+                institution=data["institution"],
+                section=data.get("section"),
+            ).items():
+                if key not in self.errors:
+                    for message in messages:
+                        self.add_error(key, message)
         return data
 
     def identity(self) -> Any:

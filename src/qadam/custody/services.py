@@ -97,11 +97,23 @@ def _effective_events(person: Person) -> list[engine.Event]:
     return [_as_engine_event(m) for m in Movement.objects.filter(person=person).effective()]
 
 
-def _check(person: Person, candidate: engine.Event, *, field_name: str = "occurred_at") -> None:
+def _check(
+    person: Person,
+    candidate: engine.Event,
+    *,
+    field_name: str = "occurred_at",
+    events: list[engine.Event] | None = None,
+) -> None:
     try:
-        engine.replay([*_effective_events(person), candidate])
+        engine.replay([*(_effective_events(person) if events is None else events), candidate])
     except engine.LedgerError as error:
         raise ConflictError({field_name: [LEDGER_MESSAGES.get(error.code, error.code)]}) from None
+
+
+def _legal_status_before(events: list[engine.Event], candidate: engine.Event) -> str:
+    """The person's legal status just before `candidate`, in its place in the ledger."""
+    earlier = [e for e in events if (e.occurred_at, e.id) < (candidate.occurred_at, candidate.id)]
+    return engine.replay(earlier).legal_status
 
 
 def _check_when(occurred_at: datetime) -> None:
@@ -250,6 +262,75 @@ def _check_separation(
         raise ServiceError(errors)
 
 
+# Mandela Rule 11(b): the untried are held apart from the convicted. In Kazakhstan they are held in
+# pre-trial detention centres (PEC art. 89; the Law on the procedure and conditions of detention of
+# persons in special institutions). Where an institution of another type lawfully holds persons on
+# remand in premises run as a pre-trial centre (a colony's isolated pre-trial section, or a section
+# of a mixed institution), that section is recorded with the pre-trial type (`Section.type`), and
+# a person on remand may be placed only there [U: verify against the official text which colonies
+# may have such premises]. Persons already sentenced may be held in a pre-trial centre (household
+# work), so the rule binds only persons on remand.
+def _is_pretrial(institution_type: Any) -> bool:
+    return institution_type is not None and bool(institution_type.is_pretrial)
+
+
+def _pretrial_sections(institution: Institution) -> bool:
+    return institution.sections.filter(type__is_pretrial=True).exists()
+
+
+def remand_place_errors(
+    *,
+    legal_status: str,
+    institution: Institution,
+    section: Section | None,
+    field_name: str = "institution",
+) -> dict[str, list[Any]]:
+    """A person on remand placed outside a pre-trial centre or pre-trial section; empty if lawful."""
+    if legal_status != LegalStatus.REMAND or _is_pretrial(institution.type):
+        return {}
+    if section is not None and _is_pretrial(section.type):
+        return {}
+    if _pretrial_sections(institution):
+        return {
+            "section": [
+                _(
+                    "A person on remand is held apart from the convicted: choose the pre-trial "
+                    "section of %(name)s (Mandela Rule 11(b))."
+                )
+                % {"name": institution.name}
+            ]
+        }
+    return {
+        field_name: [
+            _(
+                "%(name)s is not a pre-trial detention centre: a person on remand may be held only "
+                "in a pre-trial detention centre or a pre-trial section (Mandela Rule 11(b))."
+            )
+            % {"name": institution.name}
+        ]
+    }
+
+
+def remand_destination_errors(
+    *, legal_status: str, destination: Institution
+) -> dict[str, list[Any]]:
+    """A person on remand sent where no pre-trial centre or section can receive them."""
+    if legal_status != LegalStatus.REMAND or _is_pretrial(destination.type):
+        return {}
+    if _pretrial_sections(destination):
+        return {}
+    return {
+        "destination": [
+            _(
+                "%(name)s is not a pre-trial detention centre: a person on remand may be sent only "
+                "to a pre-trial detention centre or an institution with a pre-trial section "
+                "(Mandela Rule 11(b))."
+            )
+            % {"name": destination.name}
+        ]
+    }
+
+
 def _existing_for_key(idempotency_key: str | None) -> Movement | None:
     if not idempotency_key:
         return None
@@ -300,7 +381,25 @@ def _record(
         legal_status=fields.get("legal_status", ""),
         transfer_out_id=transfer_out.pk if transfer_out is not None else None,
     )
-    _check(locked, candidate, field_name=check_field)
+    events = _effective_events(locked)
+    _check(locked, candidate, field_name=check_field, events=events)
+    if kind in PLACING_KINDS or destination is not None:
+        status = (
+            candidate.legal_status
+            if kind == MovementKind.ADMISSION
+            else _legal_status_before(events, candidate)
+        )
+        errors: dict[str, list[Any]] = {}
+        if kind in PLACING_KINDS:
+            errors.update(
+                remand_place_errors(
+                    legal_status=status, institution=data.institution, section=data.section
+                )
+            )
+        if destination is not None:
+            errors.update(remand_destination_errors(legal_status=status, destination=destination))
+        if errors:
+            raise ServiceError(errors)
     try:
         with transaction.atomic():
             movement = Movement.objects.create(
@@ -845,6 +944,10 @@ def admission_create(
             errors.setdefault(key, []).extend(messages)
     if legal_status not in LegalStatus.values:
         errors["legal_status"] = [_("Choose the legal status: on remand or sentenced.")]
+    for key, messages in remand_place_errors(
+        legal_status=legal_status, institution=data.institution, section=data.section
+    ).items():
+        errors.setdefault(key, []).extend(messages)
     errors.update(
         basis_errors(
             kind=basis.kind,
@@ -955,4 +1058,7 @@ __all__ = [
     "person_transfer_in",
     "person_transfer_out",
     "rebuild_stays",
+    "remand_destination_errors",
+    "remand_place_errors",
+    "separation_errors",
 ]

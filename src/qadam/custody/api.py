@@ -25,7 +25,7 @@ from qadam.core.audit import audit_search, audit_view
 from qadam.core.errors import ConflictError, Message, ServiceError
 from qadam.core.models import ApiIdempotencyKey, Region, User
 from qadam.core.policies import require_capability
-from qadam.custody import services
+from qadam.custody import arrivals, services
 from qadam.custody.models import (
     Cell,
     Institution,
@@ -104,18 +104,8 @@ def _person_for_event(user: User, person_id: int) -> Person:
         return person_in_scope(user, person_id)
     except Http404:
         pass
-    incoming = (
-        Movement.objects.filter(
-            person_id=person_id,
-            kind=MovementKind.TRANSFER_OUT,
-            destination__in=Institution.objects.visible_to(user),
-            arrival__isnull=True,
-        )
-        .effective()
-        .exists()
-    )
-    person: Person | None = Person.objects.filter(pk=person_id, merged_into__isnull=True).first()
-    if not incoming or person is None or person.current_institution_id is not None:
+    person: Person | None = arrivals.persons_arriving(user).filter(pk=person_id).first()
+    if person is None:
         raise Http404
     return person
 

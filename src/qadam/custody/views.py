@@ -33,7 +33,7 @@ from qadam.core.models import Alert, Region
 from qadam.core.pagination import paginate, sort_key
 from qadam.core.policies import require
 from qadam.core.roles import ScopeLevel
-from qadam.custody import forms, lawful, policies, population, services
+from qadam.custody import arrivals, forms, lawful, policies, population, services
 from qadam.custody.models import Institution, Movement, MovementKind
 from qadam.people.models import Person
 
@@ -212,6 +212,15 @@ def institution_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         context.update(paginate(request, recent, per_page=20))
         context["show_movements"] = True
         shown += len(context["object_list"])
+    if policies.can_see_movements(request.user):
+        context["arriving"] = list(
+            arrivals.pending_transfers([institution])
+            .select_related("person", "institution")
+            .order_by("occurred_at", "id")
+        )
+        context["can_record"] = policies.can_record_movement(request.user)
+        context["show_arrivals"] = True
+        shown += len(context["arriving"])
     if policies.can_see_lawful_lists(request.user):
         lists = lawful.lawful_lists([institution], today)
         context["lawful"] = lists
@@ -219,7 +228,7 @@ def institution_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     if shown:
         audit_search(
             actor=request.user,
-            verb="institution page: movements and lawful-detention lists",
+            verb="institution page: movements, expected arrivals and lawful-detention lists",
             filters={"institution": institution.code},
             result_count=shown,
         )
@@ -522,19 +531,14 @@ ACTIONS: dict[str, LedgerAction] = {
 
 def _person_for(request: AuthenticatedHttpRequest, pk: int, action: str) -> Person:
     user = request.user
-    visible = Person.objects.visible_to(user)
-    if action == "arrival" and user.has_perm("core.view_person"):
-        # The receiving institution sees the persons sent to it before they arrive.
-        incoming = Person.objects.filter(
-            merged_into__isnull=True,
-            movements__kind=MovementKind.TRANSFER_OUT,
-            movements__destination__in=_institutions(request),
-            movements__arrival__isnull=True,
-            movements__reversed_by__isnull=True,
-        )
-        visible = Person.objects.filter(Q(pk__in=visible) | Q(pk__in=incoming))
+    # The receiving institution sees the persons sent to it before they arrive (as the API does).
+    persons = (
+        arrivals.visible_or_arriving(user)
+        if action == "arrival"
+        else Person.objects.visible_to(user)
+    )
     person: Person = get_object_or_404(
-        visible.select_related("current_institution", "last_institution"), pk=pk
+        persons.select_related("current_institution", "last_institution"), pk=pk
     )
     return person
 
@@ -677,7 +681,9 @@ def _ledger_view(
         {
             "form": form,
             "person": person,
-            "person_link": person_url(person.pk),
+            "person_link": person_url(person.pk)
+            if Person.objects.visible_to(request.user).filter(pk=person.pk).exists()
+            else "",
             "title": spec.title,
             "submit": spec.submit,
             "action_url": reverse(f"custody:{action}", kwargs={"pk": person.pk}),

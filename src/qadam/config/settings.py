@@ -245,6 +245,8 @@ TASKS = {
 LIVING_SPACE_NORM_M2 = float(os.environ.get("QADAM_LIVING_SPACE_NORM_M2", "2.5"))
 # Lawful detention: warn this many days before an order expires.
 DETENTION_EXPIRY_WARNING_DAYS = env_int("QADAM_DETENTION_WARNING_DAYS", 7, minimum=1)
+# API writes: an Idempotency-Key matches its request for this many hours (core.idempotency).
+API_IDEMPOTENCY_HOURS = env_int("QADAM_API_IDEMPOTENCY_HOURS", 24, minimum=1)
 
 PAGE_SIZE = 50
 

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.params import HeaderEx, P, PathEx, QueryEx
 
+from qadam.core import idempotency
 from qadam.core.api import MAX_ID, Text, actor, responses
 from qadam.core.audit import audit_search, audit_view
 from qadam.core.errors import ConflictError, Message, ServiceError
-from qadam.core.models import ApiIdempotencyKey, Region, User
+from qadam.core.models import Region, User
 from qadam.core.policies import require_capability
 from qadam.custody import arrivals, services
 from qadam.custody.models import (
@@ -230,11 +231,6 @@ def _fingerprint(person_id: int, payload: MovementIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _ledger_key(user: User, key: str) -> str:
-    """The key stored on the Movement: per client, so two clients' keys never collide."""
-    return "api:" + hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()
-
-
 IdempotencyKey = HeaderEx[
     str | None,
     P(
@@ -244,8 +240,9 @@ IdempotencyKey = HeaderEx[
         pattern=r"^[A-Za-z0-9._:-]+$",
         description=(
             "A key of your choosing (a UUID) for this request: sending it again with the same body "
-            "returns the first answer without recording a second event; reusing it with another "
-            "body is refused with 409."
+            "within the idempotency window (24 hours unless configured) returns the first answer "
+            "without recording a second event; reusing it with another body is refused with 409. "
+            "After the window the key no longer matches: the request is a new one."
         ),
     ),
 ]
@@ -268,44 +265,25 @@ def movement_create(
     fingerprint = _fingerprint(person_id, payload)
     try:
         with transaction.atomic():
+            reservation = None
             if idempotency_key:
-                earlier = (
-                    ApiIdempotencyKey.objects.select_for_update()
-                    .filter(user=user, key=idempotency_key)
-                    .first()
-                )
+                earlier = idempotency.earlier_answer(user, idempotency_key, fingerprint)
                 if earlier is not None:
-                    if earlier.fingerprint != fingerprint:
-                        raise ConflictError(
-                            {
-                                "Idempotency-Key": [
-                                    _(
-                                        "This Idempotency-Key was already used for a different "
-                                        "request. Send a new key with a new request."
-                                    )
-                                ]
-                            }
-                        )
-                    return Status(earlier.status_code, earlier.response)
+                    return Status(*earlier)
+                reservation = idempotency.reserve(user, idempotency_key, fingerprint)
             person = _person_for_event(user, person_id)
             movement = _record(
                 user,
                 person,
                 payload,
-                _ledger_key(user, idempotency_key) if idempotency_key else None,
+                idempotency.ledger_key(reservation) if reservation is not None else None,
             )
             movement = Movement.objects.select_related(
                 "institution", "destination", "section", "cell"
             ).get(pk=movement.pk)
             body = MovementOut.of(movement).model_dump(mode="json")
-            if idempotency_key:
-                ApiIdempotencyKey.objects.create(
-                    user=user,
-                    key=idempotency_key,
-                    fingerprint=fingerprint,
-                    status_code=201,
-                    response=body,
-                )
+            if reservation is not None:
+                idempotency.remember(reservation, 201, body)
     except IntegrityError:
         # A concurrent request with the same key won the race; nothing of this one was written.
         raise ConflictError(

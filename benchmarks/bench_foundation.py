@@ -160,6 +160,7 @@ def bench_population(rng: random.Random, samples: int, today: date) -> dict[str,
             return population_counts(day, "institution")
 
         source = "custody.population.population_counts"
+        prepare_snapshots(today)
     except ImportError:
 
         def count(day: date) -> dict[Any, int]:
@@ -175,6 +176,22 @@ def bench_population(rng: random.Random, samples: int, today: date) -> dict[str,
     print(figure("p50", stats["p50_ms"], "ms"))
     print(figure("p95", stats["p95_ms"], "ms", 100))
     return stats | {"source": source}
+
+
+def prepare_snapshots(today: date) -> None:
+    """A benchmark database kept from before the snapshots existed gets them built first, as the
+    generator builds them, so that the figure is the steady state (not the first use)."""
+    try:
+        from qadam.custody.models import PopulationSnapshot
+        from qadam.custody.snapshots import build_month_snapshots
+        from qadam.demo.generate import history_start
+    except ImportError:
+        return
+    stored = PopulationSnapshot.objects.count()
+    if not stored:
+        with Stopwatch() as watch:
+            stored = build_month_snapshots(today, since=history_start(today))
+        print(f"  built {stored} month-start population snapshots in {watch.wall:.1f} s")
 
 
 def national_user() -> Any:

@@ -16,7 +16,6 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,10 +32,11 @@ from qadam.assessment.texts import (
     language,
     option_text,
 )
+from qadam.core import idempotency
 from qadam.core.api import MAX_ID, Id, Text, actor, responses
 from qadam.core.audit import audit_view
 from qadam.core.errors import ConflictError, Message, ServiceError
-from qadam.core.models import ApiIdempotencyKey, User
+from qadam.core.models import User
 from qadam.core.policies import require
 from qadam.people.api import person_in_scope
 
@@ -55,8 +55,9 @@ IdempotencyKey = HeaderEx[
         pattern=r"^[A-Za-z0-9._:-]+$",
         description=(
             "A key of your choosing (a UUID) for this request: sending it again with the same body "
-            "returns the first answer without recording a second assessment; reusing it with "
-            "another body is refused with 409."
+            "within the idempotency window (24 hours unless configured) returns the first answer "
+            "without recording a second assessment; reusing it with another body is refused with "
+            "409. After the window the key no longer matches: the request is a new one."
         ),
     ),
 ]
@@ -473,42 +474,11 @@ def assessment_post(
     user = actor(request)
     require(policies.can_assess(user))
     fingerprint = _fingerprint(person_id, body)
-    try:
-        with transaction.atomic():
-            if idempotency_key:
-                earlier = (
-                    ApiIdempotencyKey.objects.select_for_update()
-                    .filter(user=user, key=idempotency_key)
-                    .first()
-                )
-                if earlier is not None:
-                    if earlier.fingerprint != fingerprint:
-                        raise ConflictError(
-                            {
-                                "Idempotency-Key": [
-                                    _(
-                                        "This Idempotency-Key was already used for a different "
-                                        "request. Send a new key with a new request."
-                                    )
-                                ]
-                            }
-                        )
-                    return Status(earlier.status_code, earlier.response)
-            out = _create(user, person_id, body)
-            if idempotency_key:
-                ApiIdempotencyKey.objects.create(
-                    user=user,
-                    key=idempotency_key,
-                    fingerprint=fingerprint,
-                    status_code=201,
-                    response=out,
-                )
-    except IntegrityError:
-        # A concurrent request with the same key won the race; nothing of this one was written.
-        raise ConflictError(
-            {"Idempotency-Key": [_("A request with this Idempotency-Key is being processed.")]}
-        ) from None
-    return Status(201, out)
+    return Status(
+        *idempotency.answer_once(
+            user, idempotency_key, fingerprint, lambda _record_key: _create(user, person_id, body)
+        )
+    )
 
 
 __all__ = ["router"]

@@ -3,7 +3,9 @@ first answer again; with another request, a conflict. Keys older than the window
 (`settings.API_IDEMPOTENCY_HOURS`, 24 by default) no longer match anything — a request sending
 one is a new request — and `qadam api_idempotency purge` deletes them.
 
-Use inside the write's transaction:
+Most endpoints need only `answer_once(user, key, fingerprint, write)`, which runs `write` in one
+transaction at most once per key and window and gives the first answer again. Its parts, for
+use inside a write's own transaction:
 
     earlier = idempotency.earlier_answer(user, key, fingerprint)   # locks the key's row
     if earlier is not None:
@@ -19,11 +21,12 @@ key may be sent again. Two concurrent requests with one key: the second waits on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,6 +98,39 @@ def remember(reservation: ApiIdempotencyKey, status_code: int, response: Any) ->
     reservation.save(update_fields=["status_code", "response"])
 
 
+def answer_once(
+    user: User,
+    key: str | None,
+    fingerprint: str,
+    write: Callable[[str | None], Any],
+    *,
+    status_code: int = 201,
+) -> tuple[int, Any]:
+    """Run `write(record_key)` in one transaction and return (status code, body).
+
+    With a key, the same request within the window gets the first answer without writing again,
+    another request with that key is refused (ConflictError), and `record_key` is a unique key the
+    service may store on what it writes (`ledger_key`); without one, `record_key` is None. A
+    refusal raised by `write` rolls back the reservation too, so the key may be sent again."""
+    try:
+        with transaction.atomic():
+            reservation = None
+            if key:
+                earlier = earlier_answer(user, key, fingerprint)
+                if earlier is not None:
+                    return earlier
+                reservation = reserve(user, key, fingerprint)
+            body = write(ledger_key(reservation) if reservation is not None else None)
+            if reservation is not None:
+                remember(reservation, status_code, body)
+    except IntegrityError:
+        # A concurrent request with the same key won the race; nothing of this one was written.
+        raise ConflictError(
+            {"Idempotency-Key": [_("A request with this Idempotency-Key is being processed.")]}
+        ) from None
+    return status_code, body
+
+
 @transaction.atomic
 def purge(*, now: datetime | None = None, actor: User | None = None) -> int:
     """Delete the expired keys; one audit row with how many. Returns the number deleted."""
@@ -112,6 +148,7 @@ def purge(*, now: datetime | None = None, actor: User | None = None) -> int:
 
 
 __all__ = [
+    "answer_once",
     "earlier_answer",
     "expired_before",
     "ledger_key",

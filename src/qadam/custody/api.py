@@ -12,7 +12,6 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -23,7 +22,7 @@ from ninja.params import HeaderEx, P, PathEx, QueryEx
 from qadam.core import idempotency
 from qadam.core.api import MAX_ID, Text, actor, responses
 from qadam.core.audit import audit_search, audit_view
-from qadam.core.errors import ConflictError, Message, ServiceError
+from qadam.core.errors import Message, ServiceError
 from qadam.core.models import Region, User
 from qadam.core.policies import require_capability
 from qadam.custody import arrivals, services
@@ -263,33 +262,17 @@ def movement_create(
     user = actor(request)
     require_capability(user, "record_movement")
     fingerprint = _fingerprint(person_id, payload)
-    try:
-        with transaction.atomic():
-            reservation = None
-            if idempotency_key:
-                earlier = idempotency.earlier_answer(user, idempotency_key, fingerprint)
-                if earlier is not None:
-                    return Status(*earlier)
-                reservation = idempotency.reserve(user, idempotency_key, fingerprint)
-            person = _person_for_event(user, person_id)
-            movement = _record(
-                user,
-                person,
-                payload,
-                idempotency.ledger_key(reservation) if reservation is not None else None,
-            )
-            movement = Movement.objects.select_related(
-                "institution", "destination", "section", "cell"
-            ).get(pk=movement.pk)
-            body = MovementOut.of(movement).model_dump(mode="json")
-            if reservation is not None:
-                idempotency.remember(reservation, 201, body)
-    except IntegrityError:
-        # A concurrent request with the same key won the race; nothing of this one was written.
-        raise ConflictError(
-            {"Idempotency-Key": [_("A request with this Idempotency-Key is being processed.")]}
-        ) from None
-    return Status(201, body)
+
+    def write(record_key: str | None) -> dict[str, Any]:
+        person = _person_for_event(user, person_id)
+        movement = _record(user, person, payload, record_key)
+        movement = Movement.objects.select_related(
+            "institution", "destination", "section", "cell"
+        ).get(pk=movement.pk)
+        body: dict[str, Any] = MovementOut.of(movement).model_dump(mode="json")
+        return body
+
+    return Status(*idempotency.answer_once(user, idempotency_key, fingerprint, write))
 
 
 # --- Institutions ----------------------------------------------------------------------------------

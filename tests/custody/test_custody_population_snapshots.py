@@ -578,3 +578,20 @@ def test_the_nearest_storable_first_of_a_month_serves_a_day() -> None:
     assert snapshots.snapshot_days_for(date(2026, 12, 2), date(2026, 12, 2)) == [date(2026, 11, 1)]
     with pytest.raises(ValueError, match="too recent"):
         snapshots.ensure_snapshot(timezone.localdate() - timedelta(days=1))
+
+
+def test_a_busy_database_leaves_the_snapshot_for_later(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    a = world["institutions"][0]
+    admit(world, PersonFactory(), a, at(100, 10))
+    day = timezone.localdate() - timedelta(days=40)
+
+    def locked() -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(snapshots, "_locked_generation", locked)
+    assert population.population_counts(day) == {a.pk: 1}  # counted directly
+    assert stored_days() == []

@@ -36,12 +36,13 @@ Snapshots are derived data like the stays themselves: they are written without a
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F, IntegerField, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 
@@ -58,6 +59,8 @@ Key = tuple[int, int | None, str, str]
 KEY_FIELDS = ("institution_id", "section_id", "legal_status", "sex")
 # A stay as the snapshots see it: its key, start and end.
 StayFacts = tuple[int, int | None, str, str, datetime, datetime | None]
+
+logger = logging.getLogger(__name__)
 
 GENERATION_ID = 1
 # The union's marker row that carries the generation (no stay has this legal status).
@@ -207,7 +210,8 @@ def counts_by_key(day: date, institution_ids: Sequence[int] | None = None) -> Co
         }
         stored = [candidate for candidate in candidates if candidate in found]
         if not stored:
-            ensure_snapshot(candidates[0])  # None: a backdated change came in; look again
+            if ensure_snapshot(candidates[0]) is None:
+                break  # a backdated change came in meanwhile, or the database is busy
             continue
         snapshot_id, seen = found[stored[0]]
         parts = [
@@ -284,7 +288,8 @@ def _store(target: date, counts: Counter[Key]) -> int:
 
 def ensure_snapshot(target: date) -> int | None:
     """The id of the snapshot of `target` (a storable day), computed and stored if missing;
-    None when a backdated change of the stays came in while it was computed (nothing stored)."""
+    None when a backdated change of the stays came in while it was computed, or when the
+    database stayed locked by a long write (SQLite): nothing is stored then."""
     if target > last_storable_day():
         raise ValueError(f"{target} is too recent for a snapshot")
     before = _generation()
@@ -301,13 +306,17 @@ def ensure_snapshot(target: date) -> int | None:
             return None
     else:
         counts = direct_counts(target)
-    with transaction.atomic():
-        if _locked_generation() != before:
-            return None
-        existing = PopulationSnapshot.objects.filter(day=target).values_list("pk", flat=True)
-        if (found := existing.first()) is not None:
-            return found
-        return _store(target, counts)
+    try:
+        with transaction.atomic():
+            if _locked_generation() != before:
+                return None
+            existing = PopulationSnapshot.objects.filter(day=target).values_list("pk", flat=True)
+            if (found := existing.first()) is not None:
+                return found
+            return _store(target, counts)
+    except OperationalError:
+        logger.warning("population snapshot of %s not stored: the database is busy", target)
+        return None
 
 
 def build_month_snapshots(today: date | None = None, since: date | None = None) -> int:

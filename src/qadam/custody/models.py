@@ -1,8 +1,9 @@
 """Institutions, sections and cells; the movements ledger; the lawful basis of each stay.
 
 The ledger (`Movement`) is the source of truth for where a person is. `Stay` rows are derived from
-it by `custody.ledger.rebuild_stays` after every event, so that "population on date D" is one
-indexed range query; nothing else writes them.
+it by `custody.services.rebuild_stays` after every event (and by the demo's bulk load); nothing
+else writes them. "Population on date D" is a month-start `PopulationSnapshot` plus the stays
+started and ended since (`custody.snapshots`), two short range scans.
 """
 
 from __future__ import annotations

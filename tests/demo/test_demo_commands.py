@@ -60,7 +60,11 @@ def test_background_loop_seals_and_stops() -> None:
 def test_background_loop_runs_the_periodic_commands() -> None:
     failures: list[str] = []
     loop = BackgroundLoop(failures.append)
-    assert loop.periodic == ["check_detention", "pre_release"]
+    assert [command[0] for command in loop.periodic] == [
+        "check_detention",
+        "pre_release",
+        "api_idempotency",
+    ]
     loop.tick()
     assert failures == []
 

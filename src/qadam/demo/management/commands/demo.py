@@ -2,9 +2,10 @@
 
 Migrates, generates the national demo data when the database has no persons yet, creates the demo
 users, compiles the message catalogues if they are not compiled, prints the logins, and serves.
-Meanwhile a background loop seals the audit trail every 2 seconds and runs `check_detention`
-and `pre_release` every 10 minutes, and a `qadam db_worker` process runs the background
-jobs (e.g. the diff and activation of a sentence-rule recalculation). Ctrl-C stops everything.
+Meanwhile a background loop seals the audit trail every 2 seconds and, every 10 minutes, runs
+`check_detention` and `pre_release` and purges expired API idempotency keys; a `qadam db_worker`
+process runs the background jobs (e.g. the diff and activation of a sentence-rule recalculation).
+Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -29,8 +30,13 @@ from qadam.people.models import Person
 
 SEAL_EVERY_SECONDS = 2.0
 DETENTION_CHECK_EVERY_SECONDS = 600.0
-# The lawful-detention alarms, and plan reviews brought forward as the pre-release window opens.
-PERIODIC_COMMANDS = ("check_detention", "pre_release")
+# The lawful-detention alarms, plan reviews brought forward as the pre-release window opens, and
+# the purge of expired API idempotency keys: (command, its arguments).
+PERIODIC_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("check_detention",),
+    ("pre_release",),
+    ("api_idempotency", "purge"),
+)
 
 
 def catalogues_missing() -> bool:
@@ -52,7 +58,7 @@ class BackgroundLoop(threading.Thread):
         self.write = write
         commands = get_commands()
         # Daily jobs in production; every 10 minutes here (each is idempotent).
-        self.periodic = [name for name in PERIODIC_COMMANDS if name in commands]
+        self.periodic = [command for command in PERIODIC_COMMANDS if command[0] in commands]
         self.next_check = time.monotonic()
 
     def tick(self) -> None:
@@ -60,8 +66,8 @@ class BackgroundLoop(threading.Thread):
         try:
             seal_pending()
             if self.periodic and time.monotonic() >= self.next_check:
-                for name in self.periodic:
-                    call_command(name, verbosity=0)
+                for name, *arguments in self.periodic:
+                    call_command(name, *arguments, verbosity=0)
                 self.next_check = time.monotonic() + DETENTION_CHECK_EVERY_SECONDS
         except Exception as error:  # keep serving; say what went wrong
             self.write(f"background task failed: {error}\n")

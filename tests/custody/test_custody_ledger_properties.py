@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from factories import InstitutionFactory, PersonFactory, moment, staff
@@ -118,6 +118,38 @@ def _apply(world: dict[str, Any], person: Any, step: int, action: str, which: in
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(actions=ACTIONS)
+# An arrival corrected: the person is in transit again and the arrival can be recorded again.
+@example(
+    actions=[
+        ("admit", 0),
+        ("transfer_out", 1),
+        ("transfer_in", 1),
+        ("correct_last", 0),
+    ]
+)
+@example(
+    actions=[
+        ("admit", 0),
+        ("transfer_out", 1),
+        ("transfer_in", 1),
+        ("correct_last", 0),
+        ("transfer_in", 1),
+    ]
+)
+# The same for a return from absence and a recapture.
+@example(
+    actions=[
+        ("admit", 0),
+        ("absence_out", 0),
+        ("absence_return", 0),
+        ("correct_last", 0),
+        ("absence_return", 0),
+        ("escape", 0),
+        ("recapture", 2),
+        ("correct_last", 0),
+        ("recapture", 1),
+    ]
+)
 def test_ledger_invariants_hold_for_any_sequence(world: dict[str, Any], actions: list[Any]) -> None:
     person = PersonFactory()
     for step, (action, which) in enumerate(actions):
@@ -142,7 +174,27 @@ def test_ledger_invariants_hold_for_any_sequence(world: dict[str, Any], actions:
     for arrival in (m for m in effective if m.kind == "transfer_in"):
         assert arrival.transfer_out is not None
         assert arrival.institution_id == arrival.transfer_out.destination_id
+    # Each transfer has at most one effective arrival (reversed arrivals are kept beside it).
+    arrived = [m.transfer_out_id for m in effective if m.kind == "transfer_in"]
+    assert len(arrived) == len(set(arrived))
     # Nothing is recorded after a death.
     deaths = [m for m in effective if m.kind == "death"]
     if deaths:
         assert effective[-1].kind == "death"
+    # A person in transit can always be received where they were sent, whatever was corrected.
+    if state.status == engine.Status.IN_TRANSIT:
+        pending = services.pending_transfer(person)
+        assert pending is not None
+        assert pending.pk == state.transfer_out_id
+        destination = next(i for i in world["institutions"] if i.pk == state.destination_id)
+        arrival = services.person_transfer_in(
+            actor=world["officer"],
+            person=person,
+            data=services.MovementInput(
+                occurred_at=moment(100) + timedelta(hours=6 * len(actions)),
+                institution=destination,
+            ),
+        )
+        person.refresh_from_db()
+        assert arrival.transfer_out_id == pending.pk
+        assert person.current_institution_id == destination.pk

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from qadam.custody.models import Institution, Movement, MovementKind
+from qadam.custody.models import Institution, Movement
 from qadam.people.models import Person
 
 if TYPE_CHECKING:
@@ -22,12 +22,11 @@ if TYPE_CHECKING:
 
 
 def pending_transfers(institutions: QuerySet[Institution] | list[Institution]) -> QuerySet[Any]:
-    """Effective transfers to `institutions` whose arrival is not recorded yet."""
+    """Effective transfers to `institutions` with no effective arrival (an arrival reversed by
+    a correction puts its transfer back here)."""
     transfers: QuerySet[Any] = (
-        Movement.objects.filter(
-            kind=MovementKind.TRANSFER_OUT, destination__in=institutions, arrival__isnull=True
-        )
-        .effective()
+        Movement.objects.filter(destination__in=institutions)
+        .awaiting_arrival()
         .filter(person__merged_into__isnull=True, person__current_institution__isnull=True)
     )
     return transfers

@@ -231,7 +231,10 @@ class Movement(models.Model):
     cell = models.ForeignKey(
         Cell, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("cell")
     )
-    # Transfer out: where the person is sent. Transfer in: the transfer-out it completes.
+    # Transfer out: where the person is sent. Transfer in: the transfer-out it completes. A
+    # transfer may have several arrivals: all but one reversed by corrections. That only one is
+    # effective is the engine's check (`custody.engine`), under the row lock on the person; a
+    # unique constraint could not tell a reversed arrival from an effective one.
     destination = models.ForeignKey(
         Institution,
         on_delete=models.PROTECT,
@@ -240,12 +243,12 @@ class Movement(models.Model):
         related_name="+",
         verbose_name=_("destination"),
     )
-    transfer_out = models.OneToOneField(
+    transfer_out = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="arrival",
+        related_name="arrivals",
         verbose_name=_("transfer it completes"),
     )
     legal_status = models.CharField(

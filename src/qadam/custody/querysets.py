@@ -37,6 +37,21 @@ class MovementQuerySet(models.QuerySet[Any]):
         """Events as known now: corrections and the events they reverse are left out."""
         return self.exclude(kind="correction").filter(reversed_by__isnull=True)
 
+    def awaiting_arrival(self) -> MovementQuerySet:
+        """Effective transfers out that are the person's last effective event: the person is
+        still on the way (an arrival, an escape or a death ends the transit). An arrival reversed
+        by a correction is not effective, so its transfer awaits a new one; the reversed row
+        stays, still naming the transfer."""
+        later = (
+            self.model.objects.filter(person_id=models.OuterRef("person_id"))
+            .filter(
+                models.Q(occurred_at__gt=models.OuterRef("occurred_at"))
+                | models.Q(occurred_at=models.OuterRef("occurred_at"), id__gt=models.OuterRef("id"))
+            )
+            .effective()
+        )
+        return self.filter(kind="transfer_out").effective().exclude(models.Exists(later))
+
     def as_recorded_at(self, moment: datetime) -> MovementQuerySet:
         """Events as the ledger stood at `moment`: later recordings and corrections ignored."""
         return (

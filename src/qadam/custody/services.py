@@ -650,6 +650,18 @@ def person_transfer_out(
     )
 
 
+def pending_transfer(person: Person) -> Movement | None:
+    """The transfer out the person is on their way under, from the effective ledger: an arrival
+    reversed by a correction is not there, so its transfer awaits a new arrival."""
+    state = engine.replay(_effective_events(person))
+    if state.status != engine.Status.IN_TRANSIT or state.transfer_out_id is None:
+        return None
+    transfer: Movement | None = (
+        Movement.objects.filter(pk=state.transfer_out_id).select_related("destination").first()
+    )
+    return transfer
+
+
 @transaction.atomic
 def person_transfer_in(
     *,
@@ -662,13 +674,7 @@ def person_transfer_in(
     require(has_capability(actor, "record_movement"))
     if (existing := _existing_for_key(idempotency_key)) is not None:
         return existing
-    pending = (
-        Movement.objects.filter(person=person, kind=MovementKind.TRANSFER_OUT)
-        .effective()
-        .filter(arrival__isnull=True)
-        .order_by("-occurred_at")
-        .first()
-    )
+    pending = pending_transfer(person)
     if pending is None:
         raise ConflictError({"person": [LEDGER_MESSAGES["not_in_transit"]]})
     if pending.occurred_at > data.occurred_at:
@@ -1046,6 +1052,7 @@ __all__ = [
     "end_of_day",
     "lawful_basis",
     "movement_correct",
+    "pending_transfer",
     "person_absence_out",
     "person_absence_return",
     "person_admit",

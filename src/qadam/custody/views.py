@@ -34,7 +34,7 @@ from qadam.core.pagination import paginate, sort_key
 from qadam.core.policies import require
 from qadam.core.roles import ScopeLevel
 from qadam.custody import arrivals, forms, lawful, policies, population, services
-from qadam.custody.models import Institution, Movement, MovementKind
+from qadam.custody.models import Institution, Movement
 from qadam.people.models import Person
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -544,14 +544,7 @@ def _person_for(request: AuthenticatedHttpRequest, pk: int, action: str) -> Pers
 
 
 def _pending_destination(person: Person) -> Institution | None:
-    pending = (
-        Movement.objects.filter(person=person, kind=MovementKind.TRANSFER_OUT)
-        .effective()
-        .filter(arrival__isnull=True)
-        .select_related("destination")
-        .order_by("-occurred_at")
-        .first()
-    )
+    pending = services.pending_transfer(person)
     return pending.destination if pending is not None else None
 
 

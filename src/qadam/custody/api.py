@@ -22,9 +22,10 @@ from ninja.params import HeaderEx, P, PathEx, QueryEx
 from qadam.core import idempotency
 from qadam.core.api import MAX_ID, Text, actor, responses
 from qadam.core.audit import audit_search, audit_view
-from qadam.core.errors import Message, ServiceError
+from qadam.core.errors import ConflictError, Message, ServiceError
 from qadam.core.models import Region, User
 from qadam.core.policies import require_capability
+from qadam.core.sorting import natural_key
 from qadam.custody import arrivals, services
 from qadam.custody.models import (
     Cell,
@@ -32,7 +33,6 @@ from qadam.custody.models import (
     InstitutionType,
     LegalStatus,
     Movement,
-    MovementKind,
     Section,
     Stay,
 )
@@ -121,14 +121,10 @@ def _institution(user: User, payload: MovementIn, person: Person) -> Institution
         return institution
     default_id = person.current_institution_id
     if payload.kind == "transfer_in":
-        pending = (
-            Movement.objects.filter(person=person, kind=MovementKind.TRANSFER_OUT)
-            .effective()
-            .filter(arrival__isnull=True)
-            .order_by("-occurred_at")
-            .first()
-        )
-        default_id = pending.destination_id if pending else None
+        pending = services.pending_transfer(person)
+        if pending is None:
+            raise ConflictError({"kind": [services.LEDGER_MESSAGES["not_in_transit"]]})
+        default_id = pending.destination_id
     if default_id is None:
         raise ServiceError(
             {"institution_id": [_("Give the institution where the event took place.")]}
@@ -379,7 +375,7 @@ def institution_detail(
         **_institution_out(institution),
         population_by_legal_status={s: by_status.get(s, 0) for s in LegalStatus.values},
         population_by_sex=by_sex,
-        sections=list(institution.sections.values_list("name", flat=True)),
+        sections=sorted(institution.sections.values_list("name", flat=True), key=natural_key),
     )
 
 

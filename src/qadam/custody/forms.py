@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from qadam.core.errors import ServiceError
 from qadam.core.forms import DateInput, DateTimeInput
 from qadam.core.models import Region
+from qadam.core.sorting import NaturalKey, natural_key
 from qadam.custody.models import (
     AbsenceReason,
     Cell,
@@ -106,13 +108,50 @@ def _cell_label(cell: Cell) -> str:
     return f"{cell.section.name} — {cell.number}"
 
 
+# ModelChoiceIterator is generic for the type checker only (not subscriptable at run time).
+class _NaturalOrderIterator(forms.models.ModelChoiceIterator):  # type: ignore[type-arg]
+    """The choices sorted by the field's `sort_key` in Python (no database orders numbers in
+    names by value the same way on SQLite and PostgreSQL)."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        field = self.field
+        assert isinstance(field, NaturalOrderChoiceField)
+        if field.empty_label is not None:
+            yield ("", field.empty_label)
+        for obj in sorted(self.queryset, key=field.sort_key):
+            yield self.choice(obj)
+
+
+class NaturalOrderChoiceField(forms.ModelChoiceField[Any]):
+    """A model choice listed in natural order: "Отряд 2" before "Отряд 10"."""
+
+    iterator = _NaturalOrderIterator
+
+    def __init__(self, *args: Any, sort_key: Callable[[Any], Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sort_key = sort_key
+
+
+def _section_order(section: Section) -> tuple[int, NaturalKey]:
+    return section.institution_id, natural_key(section.name)
+
+
+def _cell_order(cell: Cell) -> tuple[int, NaturalKey, NaturalKey]:
+    return cell.section.institution_id, natural_key(cell.section.name), natural_key(cell.number)
+
+
 class PlacementMixin(forms.Form):
     """Section and cell inside one institution."""
 
-    section = forms.ModelChoiceField(
-        label=_("Section"), queryset=Section.objects.none(), required=False
+    section = NaturalOrderChoiceField(
+        label=_("Section"),
+        queryset=Section.objects.none(),
+        required=False,
+        sort_key=_section_order,
     )
-    cell = forms.ModelChoiceField(label=_("Cell"), queryset=Cell.objects.none(), required=False)
+    cell = NaturalOrderChoiceField(
+        label=_("Cell"), queryset=Cell.objects.none(), required=False, sort_key=_cell_order
+    )
 
     def limit_placement(self, institutions: QuerySet[Institution] | list[Institution]) -> None:
         section = self.fields["section"]

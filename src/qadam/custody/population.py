@@ -17,12 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qadam.core.models import Region
+from qadam.core.sorting import natural_key
 from qadam.custody import engine, snapshots
 from qadam.custody.models import (
     Cell,
@@ -312,7 +313,10 @@ def population_table(
         PopulationRow(key, labels.get(key, (unknown, "~"))[0], count, link_kind)
         for key, count in counts.items()
     ]
-    return sorted(rows, key=lambda r: labels.get(r.key, (unknown, "~"))[1])
+    # Natural order of the sort keys (codes and names with numbers by value), unknown last.
+    return sorted(
+        rows, key=lambda r: (r.key not in labels, natural_key(labels.get(r.key, ("", ""))[1]))
+    )
 
 
 @dataclass(frozen=True)
@@ -436,12 +440,18 @@ def flows(start: date, end: date, institution_ids: Sequence[int] | None = None) 
 
 def population_by_section_and_status(institution: Institution, day: date) -> list[dict[str, Any]]:
     """The institution's population on `day` by section and legal status (one query)."""
-    rows = (
+    rows = sorted(
         Stay.objects.on(day)
         .filter(institution=institution)
         .values("section_id", "section__name", "legal_status")
         .annotate(n=Count("id"))
-        .order_by(F("section__name").asc(nulls_last=True), "legal_status")
+        .order_by(),
+        # Sections in natural order ("Отряд 2" before "Отряд 10"), those with none last.
+        key=lambda row: (
+            row["section__name"] is None,
+            natural_key(row["section__name"] or ""),
+            row["legal_status"],
+        ),
     )
     return [
         {

@@ -10,6 +10,7 @@ Ctrl-C stops everything.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import threading
@@ -67,7 +68,7 @@ class BackgroundLoop(threading.Thread):
             seal_pending()
             if self.periodic and time.monotonic() >= self.next_check:
                 for name, *arguments in self.periodic:
-                    call_command(name, *arguments, verbosity=0)
+                    call_command(name, *arguments, verbosity=0, stdout=io.StringIO())
                 self.next_check = time.monotonic() + DETENTION_CHECK_EVERY_SECONDS
         except Exception as error:  # keep serving; say what went wrong
             self.write(f"background task failed: {error}\n")

@@ -26,4 +26,5 @@ def test_citations_in_words(citation: str, words: str) -> None:
 def test_no_english_left_in_a_russian_citation() -> None:
     with translation.override("ru"):
         text = citation_words("PEC art. 96 part 2 item 2")
-    assert "item" not in text and "part" not in text
+    assert "item" not in text
+    assert "part" not in text

@@ -55,6 +55,34 @@ def audit_write(
     )
 
 
+def audit_write_many(
+    *,
+    actor: User | None,
+    action: str,
+    verb: str,
+    entries: Iterable[tuple[int | None, dict[str, Any]]],
+    obj: models.Model | None = None,
+    reason: str = "",
+) -> int:
+    """Append one row per (person id, details) entry in few statements: bulk work by a service
+    (e.g. everyone whose dates a new rule set moves). Inside the service's transaction, as
+    `audit_write`; returns how many rows were written."""
+    base = {
+        **_actor_fields(actor),
+        "action": action,
+        "verb": verb,
+        "object_type": obj._meta.label_lower if obj is not None else "",
+        "object_id": str(obj.pk) if obj is not None else "",
+        "reason": reason,
+        "request_id": current_request_id(),
+    }
+    rows = [
+        AuditEvent(**base, person_id=person_id, details=details) for person_id, details in entries
+    ]
+    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def audit_view(
     *, actor: User, person_id: int, verb: str, details: dict[str, Any] | None = None
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +80,27 @@ class Rules:
     version: str
     directory: str
     unverified: int  # how many rule versions are tagged [U]
+    # Each rule version's reference → a digest of its content (citation, validity, parameters):
+    # a fingerprint names the content of the rules a result cites, not only their versions.
+    digests: Mapping[engine.RuleRef, str] = field(default_factory=dict, compare=False)
+
+
+def rule_digests(rules: engine.RuleSet) -> dict[engine.RuleRef, str]:
+    out: dict[engine.RuleRef, str] = {}
+    for rule in rules.all_rules():
+        content = repr(
+            (
+                rule.id,
+                rule.valid_from,
+                rule.valid_to,
+                rule.citation,
+                rule.confidence,
+                rule.law,
+                sorted(rule.params.items()),
+            )
+        )
+        out[rule.ref] = hashlib.blake2b(content.encode(), digest_size=8).hexdigest()
+    return out
 
 
 def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
@@ -96,7 +117,7 @@ def _load(directory: str, fingerprint: tuple[tuple[str, int, int], ...]) -> Rule
         digest.update(name.encode() + b"\0" + (path / name).read_bytes() + b"\0")
     rules = engine.load_rules(path)
     unverified = sum(1 for r in rules.all_rules() if r.unverified)
-    return Rules(rules, digest.hexdigest()[:12], str(path), unverified)
+    return Rules(rules, digest.hexdigest()[:12], str(path), unverified, rule_digests(rules))
 
 
 def load_rule_dir(directory: str | Path) -> Rules:
@@ -294,15 +315,32 @@ def sentence_input(
 
 
 # --- Engine results → JSON ------------------------------------------------------------------------
+#
+# Bulk recalculation turns tens of thousands of results into JSON at a time, so these functions
+# avoid copies: a step's params (a plain dict built by the engine and never changed afterwards)
+# are used as they are, and each rule reference becomes its list once.
+
+_REF_JSON: dict[engine.RuleRef, list[str]] = {}
 
 
 def _params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(params) if params else {}
+    if not params:
+        return {}
+    return params if type(params) is dict else dict(params)
+
+
+def _ref(r: engine.RuleRef) -> list[str]:
+    found = _REF_JSON.get(r)
+    if found is None:
+        if len(_REF_JSON) > 10_000:
+            _REF_JSON.clear()
+        found = _REF_JSON[r] = [r.rule_id, r.citation, r.version.isoformat(), r.confidence]
+    return list(found)
 
 
 def _breakdown(bd: engine.Breakdown, *, nested: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "rules": [[r.rule_id, r.citation, r.version.isoformat(), r.confidence] for r in bd.rules],
+        "rules": [_ref(r) for r in bd.rules],
         "steps": [[s.code, _params(s.params)] for s in bd.steps],
         "law": bd.law,
     }
@@ -312,15 +350,18 @@ def _breakdown(bd: engine.Breakdown, *, nested: bool = False) -> dict[str, Any]:
 
 
 def dated(result: engine.DatedResult, *, nested: bool = False) -> dict[str, Any]:
+    day = result.date
     return {
         "status": result.status,
-        "date": result.date.isoformat() if result.date else None,
+        "date": day.isoformat() if day else None,
         "reason": result.reason,
         "reason_params": _params(result.reason_params),
         "target": result.target,
         "conditions": [
             {"code": c.code, "met": c.met, "params": _params(c.params)} for c in result.conditions
-        ],
+        ]
+        if result.conditions
+        else [],
         "breakdown": _breakdown(result.breakdown, nested=nested),
     }
 
@@ -354,6 +395,70 @@ def calculation_json(calc: engine.Calculation) -> dict[str, Any]:
             "breakdown": _breakdown(d.mandatory_parole_candidate.breakdown),
         },
     }
+
+
+# --- Fingerprint of a stored calculation ------------------------------------------------------------
+
+# Changed whenever what is stored for a calculation changes form (the breakdown's steps, the
+# JSON): every stored row then differs and the next recalculation rewrites it.
+FINGERPRINT_FORMAT = "1"
+
+
+def _mapping_text(params: Mapping[str, Any] | None) -> str:
+    return repr(sorted(params.items())) if params else ""
+
+
+def _breakdown_text(
+    bd: engine.Breakdown, digests: Mapping[engine.RuleRef, str], out: list[str]
+) -> None:
+    out.append(bd.law)
+    out.append(str(len(bd.rules)))
+    out.extend([digests.get(r) or repr(r) for r in bd.rules])
+    if bd.alternative is not None:
+        out.append("alternative")
+        _dated_text(bd.alternative, digests, out)
+
+
+def _dated_text(
+    r: engine.DatedResult, digests: Mapping[engine.RuleRef, str], out: list[str]
+) -> None:
+    day = r.date
+    out.append(r.status)
+    out.append(day.isoformat() if day is not None else "")
+    out.append(r.reason)
+    out.append(_mapping_text(r.reason_params))
+    out.append(r.target)
+    out.append(str(len(r.conditions)))
+    for c in r.conditions:
+        out.append(c.code)
+        out.append("1" if c.met else "0")
+        out.append(_mapping_text(c.params))
+    _breakdown_text(r.breakdown, digests, out)
+
+
+def calculation_fingerprint(
+    sentence: engine.Sentence, calc: engine.Calculation, digests: Mapping[engine.RuleRef, str]
+) -> str:
+    """A digest that changes whenever the stored row would: the engine's inputs, and every date,
+    status, reason, condition, rule cited (by its content) and law chosen. The breakdown's steps
+    are not read (a calculation without explanation has none): they follow from the inputs and
+    the rules' content. The same for a calculation with or without explanation."""
+    out = [FINGERPRINT_FORMAT, repr(sentence)]
+    d = calc.dates
+    if d is None:
+        for i in calc.issues:
+            out.extend((i.code, i.field, _mapping_text(i.params), i.message))
+    else:
+        _dated_text(d.end_of_sentence, digests, out)
+        _dated_text(d.parole, digests, out)
+        _dated_text(d.replacement_by_milder, digests, out)
+        out.append(str(len(d.transfers)))
+        for t in d.transfers:
+            _dated_text(t, digests, out)
+        _dated_text(d.preferential_conditions, digests, out)
+        out.append("1" if d.mandatory_parole_candidate.value else "0")
+        _breakdown_text(d.mandatory_parole_candidate.breakdown, digests, out)
+    return hashlib.blake2b("\x1f".join(out).encode(), digest_size=16).hexdigest()
 
 
 def _first_transfer(dates: engine.SentenceDates) -> engine.DatedResult | None:

@@ -234,6 +234,10 @@ class SentenceCalculation(models.Model):
     ruleset_version = models.CharField(_("rule set"), max_length=16)
     as_of = models.DateField(_("calculated as of"))
     computed_at = models.DateTimeField(_("calculated at"), default=timezone.now)
+    # Digest of the engine's inputs and of everything the result states (dates, statuses,
+    # reasons, conditions, the rules cited with their content, the law chosen): a recalculation
+    # rewrites the row only when it differs (`adapters.calculation_fingerprint`).
+    fingerprint = models.CharField(max_length=32, blank=True, default="")
 
     objects = CalculationQuerySet.as_manager()
 
@@ -319,9 +323,13 @@ class RecalculationRun(models.Model):
     processed = models.PositiveIntegerField(_("processed"), default=0)
     changed_persons = models.PositiveIntegerField(_("persons with a changed date"), default=0)
     invalid = models.PositiveIntegerField(_("sentences that cannot be calculated"), default=0)
+    rewrite_persons = models.PositiveIntegerField(_("stored calculations to rewrite"), default=0)
     summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     seconds = models.FloatField(default=0)
+    # The day the diff was computed for: an activation on that day writes only the persons the
+    # diff found changed (`RecalculationRewrite`); on another day it compares everyone again.
+    as_of = models.DateField(_("calculated as of"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -356,6 +364,20 @@ class RecalculationChange(models.Model):
         ordering = ["run", "field", "delta_days", "id"]
         indexes = [
             models.Index(fields=["run", "field", "delta_days"], name="recalc_change_idx"),
+        ]
+
+
+class RecalculationRewrite(models.Model):
+    """A person whose stored calculation the run's activation rewrites: a date, a status, a
+    reason, a condition, a rule cited, the law chosen or an input of the engine differs from what
+    is stored, or nothing is stored yet. The others keep their row (only the rule set is noted)."""
+
+    run = models.ForeignKey(RecalculationRun, on_delete=models.CASCADE, related_name="rewrites")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "person"], name="recalc_rewrite_unique")
         ]
 
 

@@ -141,6 +141,11 @@ def note(row: SentenceCalculation, kind: str, today: date) -> str:
             return _("To a %(target)s; conditions met.") % {"target": target}
         return _("To a %(target)s once the conditions of behaviour are met.") % {"target": target}
     if not row.ok:
+        if row.parole_reason == "rule_gap":
+            return _(
+                "The rule files do not cover the law in force on the offence date: the dates "
+                "are set by hand."
+            )
         return _("The sentence cannot be calculated: correct the entry.")
     return texts.reason_text(row.parole_reason) if row.parole_reason else ""
 

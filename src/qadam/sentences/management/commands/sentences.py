@@ -62,7 +62,8 @@ class Command(BaseCommand):
         labels = dict(CalculationField.choices)
         self.stdout.write(
             f"Rule set {run.ruleset_version} ({run.rules_dir}): {run.total:,} persons, "
-            f"{run.changed_persons:,} with a changed date, {run.invalid:,} not calculable"
+            f"{run.changed_persons:,} with a changed date, {run.invalid:,} not calculable, "
+            f"{run.rewrite_persons:,} stored calculations to rewrite"
         )
         for field, values in (run.summary or {}).items():
             if not values.get("changed"):

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from operator import attrgetter
 from types import MappingProxyType
+from typing import NamedTuple
 
 from . import calendar as cal
 from .calendar import Frac, add_months_ord, fraction_days, iso, term_last_day, to_date
@@ -81,6 +82,81 @@ class _NoSteps(list[Step]):
 
 _NO_STEP_LIST: list[Step] = _NoSteps()
 _EMPTY_GROUPS: frozenset[str] = frozenset()
+
+
+# -- dates that are a share of the term: parole (CC art. 72), replacement by a milder punishment
+# (CC art. 73), transfer between institution types (PEC art. 96) --------------------------------
+
+
+class _Share(NamedTuple):
+    """Where the share of the term for a date comes from: the rule family and its parameter
+    (``""``: the offence's gravity), the basis the breakdown names for the fraction (``""``: no
+    "fraction chosen" step), and whether the date is a transfer (a "transfer target" step)."""
+
+    family: str
+    param: str
+    basis: str
+    transfer: bool = False
+
+
+_SHARES: dict[str, _Share] = {
+    "replacement": _Share("replacement_fraction", "", "CC art. 73 part 2"),
+    "replacement_especially_grave": _Share(
+        "replacement_fraction_especially_grave", "especially_grave", "CC art. 73 part 2"
+    ),
+    "transfer_to_minimum": _Share("transfer_to_minimum", "", "PEC art. 96", transfer=True),
+    "transfer_to_minimum_reoffended": _Share(
+        "transfer_to_minimum", "reoffended", "earlier early release, reoffended", transfer=True
+    ),
+    "transfer_from_full": _Share("transfer_from_full", "fraction", "", transfer=True),
+}
+
+# Why such a date does not exist: (status, reason code, what the breakdown says).
+_NO_SHARE: dict[str, tuple[str, str, str]] = {
+    "parole_after_recall": (
+        NOT_ELIGIBLE,
+        "after_recall",
+        "Parole was revoked on this sentence; a new parole is not provided for (configuration).",
+    ),
+    "parole_misdemeanour": (
+        NOT_APPLICABLE,
+        "misdemeanour",
+        "Parole applies to imprisonment for crimes, not to criminal misdemeanours.",
+    ),
+    "replacement_life": (
+        NOT_APPLICABLE,
+        "life_imprisonment",
+        "Replacement by a milder punishment is not provided for life imprisonment.",
+    ),
+    "replacement_misdemeanour": (
+        NOT_APPLICABLE,
+        "misdemeanour",
+        "Replacement applies to imprisonment for crimes.",
+    ),
+    "replacement_no_rule": (
+        NOT_ELIGIBLE,
+        "no_rule",
+        "No rule in force allows replacement for an especially grave crime.",
+    ),
+    "transfer_life": (
+        NOT_APPLICABLE,
+        "life_imprisonment",
+        "A fraction of life imprisonment cannot be computed.",
+    ),
+}
+
+
+def _retarget(result: DatedResult, target: str) -> DatedResult:
+    """The same result for another institution type (one transfer rule, several targets)."""
+    return new_dated(
+        result.status,
+        result.date,
+        result.breakdown,
+        result.reason,
+        result.reason_params,
+        target,
+        result.conditions,
+    )
 
 
 def _term_text(months: int, days: int) -> str:
@@ -363,9 +439,23 @@ class _Eval:
                 day = after
         return day
 
-    def _fraction_date(self, fraction: Frac, steps: list[Step]) -> int:
-        required = fraction_days(fraction, self.term_days)
+    def _share_day(
+        self, fraction: Frac, steps: list[Step], chosen: tuple[str, str] | None = None
+    ) -> int:
+        """The day on which ``fraction`` of the term has been served: counted on the served axis,
+        then moved past the days not served. ``chosen`` (gravity, basis) first says why this
+        fraction."""
         if self.explain:
+            if chosen is not None:
+                steps.append(
+                    _step(
+                        "fraction_chosen",
+                        fraction=cal.format_fraction(fraction),
+                        gravity=chosen[0],
+                        basis=chosen[1],
+                    )
+                )
+            required = fraction_days(fraction, self.term_days)
             steps.append(
                 _step(
                     "fraction_of_term",
@@ -374,8 +464,7 @@ class _Eval:
                     result_days=required,
                 )
             )
-        day = self.served_start + required - 1
-        if self.explain:
+            day = self.served_start + required - 1
             steps.append(
                 _step(
                     "served_from",
@@ -384,11 +473,18 @@ class _Eval:
                     result=iso(day),
                 )
             )
-        return self._map(day, steps)
+            return self._map(day, steps)
+        return self._map(self.served_start + fraction_days(fraction, self.term_days) - 1, None)
 
-    def _after_end(
-        self, day: int, rules: list[Rule], steps: list[Step], target: str = ""
-    ) -> DatedResult | None:
+    def _share_result(
+        self,
+        day: int,
+        rules: list[Rule],
+        steps: list[Step],
+        target: str = "",
+        conditions: tuple[Condition, ...] = (),
+    ) -> DatedResult:
+        """The date the share is served, or not eligible when the sentence ends first."""
         if self.end is not None and day > self.end:
             if self.explain:
                 steps.append(_step("after_end", result=iso(day), end=iso(self.end)))
@@ -399,7 +495,49 @@ class _Eval:
                 reason="end_of_sentence_first",
                 target=target,
             )
-        return None
+        return new_dated(
+            DATE, to_date(day), self._bd(rules, steps), target=target, conditions=conditions
+        )
+
+    def _share_of_term(
+        self,
+        key: str,
+        view: View,
+        steps: list[Step],
+        targets: tuple[str, ...] = ("",),
+        conditions: tuple[Condition, ...] = (),
+    ) -> DatedResult | None:
+        """The date one rule's share of the term gives (``_SHARES[key]``), for the first of the
+        targets; None when that rule is not in force."""
+        share = _SHARES[key]
+        rule = view.rules.get(share.family)
+        if rule is None:
+            return None
+        fraction = rule.frac(share.param or self.p.gravity)
+        chosen = None
+        if self.explain:
+            if share.transfer:
+                steps.append(
+                    _step(
+                        "transfer_target",
+                        from_type=self.institution_type,
+                        targets=", ".join(targets),
+                        fraction=cal.format_fraction(fraction),
+                    )
+                )
+            if share.basis:
+                # Transfers name the gravity as the rule files spell it, the CC dates in words.
+                gravity = self.p.gravity
+                chosen = (gravity if share.transfer else gravity.replace("_", " "), share.basis)
+        day = self._share_day(fraction, steps, chosen)
+        return self._share_result(day, [rule], steps, targets[0], conditions)
+
+    def _no_share(self, key: str, rules: list[Rule], steps: list[Step]) -> DatedResult:
+        """Such a date does not exist, for the reason ``_NO_SHARE[key]`` gives."""
+        status, reason, text = _NO_SHARE[key]
+        if self.explain:
+            steps.append(_step("not_applicable", reason=text))
+        return new_dated(status, None, self._bd(rules, steps), reason=reason)
 
     def _category_from(self, rule: Rule, steps: list[Step]) -> tuple[int | None, str]:
         """Earliest day the person is in one of the rule's categories (None: never)."""
@@ -780,23 +918,9 @@ class _Eval:
             after = cc.rules["parole_after_recall"]
             if not after.flag("allowed"):
                 rules.append(after)
-                if self.explain:
-                    steps.append(
-                        _step(
-                            "not_applicable",
-                            reason="Parole was revoked on this sentence; a new parole is not provided for (configuration).",
-                        )
-                    )
-                return new_dated(NOT_ELIGIBLE, None, self._bd(rules, steps), reason="after_recall")
+                return self._no_share("parole_after_recall", rules, steps)
         if not self.life and p.gravity == "misdemeanour":
-            if self.explain:
-                steps.append(
-                    _step(
-                        "not_applicable",
-                        reason="Parole applies to imprisonment for crimes, not to criminal misdemeanours.",
-                    )
-                )
-            return new_dated(NOT_APPLICABLE, None, self._bd(rules, steps), reason="misdemeanour")
+            return self._no_share("parole_misdemeanour", rules, steps)
         blocking, lifted_from, general_only = self._exclusions(steps, rules)
         if blocking is not None:
             rules.insert(0, blocking)
@@ -858,16 +982,8 @@ class _Eval:
             minimum_rule = cc.rules["parole_minimum_served"]
             min_months = minimum_rule.int_("months")
             min_day = term_last_day(self.served_start, min_months, 0)
-            if self.explain:
-                steps.append(
-                    _step(
-                        "fraction_chosen",
-                        fraction=cal.format_fraction(general),
-                        gravity=g.replace("_", " "),
-                        basis=basis,
-                    )
-                )
-            general_day = self._fraction_date(general, steps)
+            words = g.replace("_", " ") if self.explain else ""
+            general_day = self._share_day(general, steps, (words, basis) if words else None)
             if self.explain:
                 steps.append(
                     _step(
@@ -894,16 +1010,11 @@ class _Eval:
                                 from_date="the start" if pref_from == _ALWAYS else iso(pref_from),
                             )
                         )
-                    if self.explain:
-                        steps.append(
-                            _step(
-                                "fraction_chosen",
-                                fraction=cal.format_fraction(pref),
-                                gravity=g.replace("_", " "),
-                                basis="preferential category, CC art. 72 part 4",
-                            )
-                        )
-                    pref_day = self._fraction_date(pref, steps)
+                    pref_day = self._share_day(
+                        pref,
+                        steps,
+                        (words, "preferential category, CC art. 72 part 4") if words else None,
+                    )
                     later = max(pref_day, min_day, pref_from)
                     if self.explain:
                         steps.append(
@@ -927,10 +1038,7 @@ class _Eval:
                     _step("later_of", a=iso(day), b=iso(lifted_from), result=iso(lifted_from))
                 )
             day = lifted_from
-        late = self._after_end(day, rules, steps)
-        if late is not None:
-            return late
-        return new_dated(DATE, to_date(day), self._bd(rules, steps))
+        return self._share_result(day, rules, steps)
 
     def _mandatory(self) -> Flag:
         rule = self.cc.rules.get("mandatory_parole")
@@ -957,51 +1065,12 @@ class _Eval:
         p = self.p
         steps = list(self.served_steps) if self.explain else _NO_STEP_LIST
         if self.life:
-            if self.explain:
-                steps.append(
-                    _step(
-                        "not_applicable",
-                        reason="Replacement by a milder punishment is not provided for life imprisonment.",
-                    )
-                )
-            return new_dated(NOT_APPLICABLE, None, self._bd([], steps), reason="life_imprisonment")
+            return self._no_share("replacement_life", [], steps)
         if p.gravity == "misdemeanour":
-            if self.explain:
-                steps.append(
-                    _step(
-                        "not_applicable", reason="Replacement applies to imprisonment for crimes."
-                    )
-                )
-            return new_dated(NOT_APPLICABLE, None, self._bd([], steps), reason="misdemeanour")
-        if p.gravity == "especially_grave":
-            rule = self.cc.rules.get("replacement_fraction_especially_grave")
-            if rule is None:
-                if self.explain:
-                    steps.append(
-                        _step(
-                            "not_applicable",
-                            reason="No rule in force allows replacement for an especially grave crime.",
-                        )
-                    )
-                return new_dated(NOT_ELIGIBLE, None, self._bd([], steps), reason="no_rule")
-            fraction = rule.frac("especially_grave")
-        else:
-            rule = self.cc.rules["replacement_fraction"]
-            fraction = rule.frac(p.gravity)
-        if self.explain:
-            steps.append(
-                _step(
-                    "fraction_chosen",
-                    fraction=cal.format_fraction(fraction),
-                    gravity=p.gravity.replace("_", " "),
-                    basis="CC art. 73 part 2",
-                )
-            )
-        day = self._fraction_date(fraction, steps)
-        rules = [rule]
-        return self._after_end(day, rules, steps) or new_dated(
-            DATE, to_date(day), self._bd(rules, steps)
-        )
+            return self._no_share("replacement_misdemeanour", [], steps)
+        key = "replacement_especially_grave" if p.gravity == "especially_grave" else "replacement"
+        found = self._share_of_term(key, self.cc, steps)
+        return found or self._no_share("replacement_no_rule", [], steps)
 
     # -- PEC art. 96: change of institution type ----------------------------------------------
 
@@ -1028,63 +1097,16 @@ class _Eval:
             )
             steps = list(self.served_steps) + self.adj_steps if self.explain else _NO_STEP_LIST
             if self.life:
-                if self.explain:
-                    steps.append(
-                        _step(
-                            "not_applicable",
-                            reason="A fraction of life imprisonment cannot be computed.",
-                        )
-                    )
-                return tuple(
-                    new_dated(
-                        NOT_APPLICABLE,
-                        None,
-                        self._bd([full], steps),
-                        reason="life_imprisonment",
-                        target=t,
-                    )
-                    for t in targets
-                )
-            if self.explain:
-                steps.append(
-                    _step(
-                        "transfer_target",
-                        from_type="FULL",
-                        targets=", ".join(targets),
-                        fraction=full.describe("fraction"),
-                    )
-                )
-            day = self._fraction_date(full.frac("fraction"), steps)
-            late = self._after_end(day, [full], steps)
-            return tuple(
-                new_dated(late.status, None, late.breakdown, late.reason, None, t)
-                if late
-                else new_dated(
-                    DATE, to_date(day), self._bd([full], steps), target=t, conditions=conds
-                )
-                for t in targets
-            )
+                life = self._no_share("transfer_life", [full], steps)
+                return tuple([_retarget(life, t) for t in targets])
+            first = self._share_of_term("transfer_from_full", pec, steps, targets, conds)
+            assert first is not None  # a required rule
+            return (first, *[_retarget(first, t) for t in targets[1:]])
         if itype not in to_min.names("from_types"):
             return ()
         steps = list(self.served_steps) + self.adj_steps if self.explain else _NO_STEP_LIST
-        rules = [to_min]
         if self.life:
-            if self.explain:
-                steps.append(
-                    _step(
-                        "not_applicable",
-                        reason="A fraction of life imprisonment cannot be computed.",
-                    )
-                )
-            return (
-                new_dated(
-                    NOT_APPLICABLE,
-                    None,
-                    self._bd(rules, steps),
-                    reason="life_imprisonment",
-                    target="MIN",
-                ),
-            )
+            return (_retarget(self._no_share("transfer_life", [to_min], steps), "MIN"),)
         excl = pec.rules.get("transfer_to_minimum_exclusions")
         if excl is not None and (p.groups or p.gravity in excl.names("gravities")):
             reason = ""
@@ -1116,34 +1138,6 @@ class _Eval:
                 )
         if p.gravity == "misdemeanour":
             return ()
-        if s.earlier_parole_revoked:
-            fraction = to_min.frac("reoffended")
-            basis = "earlier early release, reoffended"
-        else:
-            fraction = to_min.frac(p.gravity)
-            basis = "PEC art. 96"
-        if self.explain:
-            steps.append(
-                _step(
-                    "transfer_target",
-                    from_type=itype,
-                    targets="MIN",
-                    fraction=cal.format_fraction(fraction),
-                )
-            )
-        if self.explain:
-            steps.append(
-                _step(
-                    "fraction_chosen",
-                    fraction=cal.format_fraction(fraction),
-                    gravity=p.gravity,
-                    basis=basis,
-                )
-            )
-        day = self._fraction_date(fraction, steps)
-        late = self._after_end(day, rules, steps, target="MIN")
-        if late is not None:
-            return (late,)
         conds = self._conditions(
             ("transfer_to_minimum", to_min.seq, b.conditions, b.positive_degree),
             lambda: (
@@ -1159,9 +1153,12 @@ class _Eval:
                 ),
             ),
         )
-        return (
-            new_dated(DATE, to_date(day), self._bd(rules, steps), target="MIN", conditions=conds),
+        key = (
+            "transfer_to_minimum_reoffended" if s.earlier_parole_revoked else "transfer_to_minimum"
         )
+        found = self._share_of_term(key, pec, steps, ("MIN",), conds)
+        assert found is not None  # a required rule
+        return (found,)
 
     # -- PEC: preferential conditions one year before release ---------------------------------
 

@@ -31,11 +31,15 @@ def _english_outside_requests() -> Any:
         yield
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under CI=true a skip without an allowed reason is reported as a failure, from the report
+    itself, so every reporter (and xdist's controller) sees a failed test, never a skip."""
+    report: pytest.TestReport = yield
     if os.environ.get("CI") != "true" or not report.skipped or report.when == "teardown":
-        return
+        return report
     if hasattr(report, "wasxfail"):
-        return  # an expected failure, with its reason, is not a skip
+        return report  # an expected failure, with its reason, is not a skip
     reason = ""
     if isinstance(report.longrepr, tuple):
         reason = report.longrepr[2]
@@ -43,3 +47,4 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if not reason.startswith(ALLOWED_SKIP_PREFIXES):
         report.outcome = "failed"
         report.longrepr = f"Skipped under CI=true without an allowed reason: {reason}"
+    return report

@@ -21,6 +21,7 @@ documents; the caller checks each ledger with `custody.engine.replay` and writes
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Callable
@@ -160,11 +161,16 @@ class SimulationResult:
     amnesty_released: int = 0
 
 
+_BANDS = [band for band, _weight in SENTENCE_BANDS]
+# `choices(bands, cum_weights=...)` draws exactly as `choices(bands, weights=...)`, which would
+# accumulate the weights on every call.
+_BAND_CUM_WEIGHTS = list(itertools.accumulate(weight for _band, weight in SENTENCE_BANDS))
+
+
 def sample_sentence_years(rng: random.Random, juvenile: bool) -> float:
     if juvenile:
         return rng.uniform(1.0, 4.0)
-    bands, weights = zip(*SENTENCE_BANDS, strict=True)
-    low, high = rng.choices(bands, weights=weights)[0]
+    low, high = rng.choices(_BANDS, cum_weights=_BAND_CUM_WEIGHTS)[0]
     return rng.uniform(low, high)
 
 
@@ -236,6 +242,11 @@ class Simulation:
         self.amnesty_plan: dict[int, list[PersonPlan]] = {}
         self._colony_candidates: dict[tuple[str, str], list[InstitutionInfo]] = {}
         self._dates = [start + timedelta(days=d) for d in range(self.days + 1)]
+        # `at` adds these: the start of each day of the history and the minutes of a day.
+        self._day_starts = [self.base + timedelta(days=d) for d in range(self.days + 1)]
+        self._minutes = [timedelta(minutes=m) for m in range(24 * 60 + 1)]
+        self._sentenced_targets: dict[int, dict[str, float]] = {}
+        self._sections: dict[tuple[int, str, str, bool], list[SectionInfo]] = {}
         # Persons admitted to colonies (may hold stale entries; checked when drawn).
         self.inside: list[PersonPlan] = []
         self.early_released = 0
@@ -259,7 +270,10 @@ class Simulation:
 
     def at(self, day: int, hour: float) -> datetime:
         """A moment of day `day` (UTC; hours 0–12 UTC fall within the same day in Kazakhstan)."""
-        return self.base + timedelta(days=day, minutes=round(hour * 60))
+        minutes = round(hour * 60)
+        if 0 <= day <= self.days and 0 <= minutes <= 24 * 60:
+            return self._day_starts[day] + self._minutes[minutes]
+        return self.base + timedelta(days=day, minutes=minutes)
 
     def date_of(self, day: int) -> date:
         if 0 <= day <= self.days:
@@ -332,19 +346,33 @@ class Simulation:
     def section_for(
         self, institution: InstitutionInfo, sex: str, security: str, juvenile: bool
     ) -> tuple[int | None, int | None]:
-        sections = [s for s in institution.sections if s.sex == sex and s.juvenile == juvenile]
-        if institution.type_code == "MIXED":
-            sections = [s for s in sections if s.type_code == security] or sections
-        if not sections:
-            sections = institution.sections
+        key = (institution.id, sex, security, juvenile)
+        sections = self._sections.get(key)
+        if sections is None:
+            sections = self._sections[key] = self._sections_for(
+                institution, sex, security, juvenile
+            )
         if not sections:
             return None, None
         section = self.rng.choice(sections)
         cell = self.rng.choice(section.cells) if section.cells else None
         return section.id, cell
 
+    def _sections_for(
+        self, institution: InstitutionInfo, sex: str, security: str, juvenile: bool
+    ) -> list[SectionInfo]:
+        sections = [s for s in institution.sections if s.sex == sex and s.juvenile == juvenile]
+        if institution.type_code == "MIXED":
+            sections = [s for s in sections if s.type_code == security] or sections
+        if not sections:
+            sections = institution.sections
+        return sections
+
     def choose_sizo(self, sex: str) -> InstitutionInfo:
-        weights = [max(1.0, i.capacity * 1.05 - i.occupancy) for i in self.sizos]
+        # Room left, at least 1 (written out rather than max(1.0, ...): called very often).
+        weights = [
+            room if (room := i.capacity * 1.05 - i.occupancy) > 1.0 else 1.0 for i in self.sizos
+        ]
         return self.rng.choices(self.sizos, weights=weights)[0]
 
     def choose_colony(
@@ -357,7 +385,8 @@ class Simulation:
             self._colony_candidates[key] = self._candidates(sex, security)
         candidates = [c for c in self._colony_candidates[key] if c.id != exclude]
         weights = [
-            max(1.0, c.capacity - c.occupancy) * (3.0 if c.region_code == near_region else 1.0)
+            (room if (room := c.capacity - c.occupancy) > 1.0 else 1.0)
+            * (3.0 if c.region_code == near_region else 1.0)
             for c in candidates
         ]
         return self.rng.choices(candidates, weights=weights)[0]
@@ -771,12 +800,16 @@ class Simulation:
                 self.admit_sentenced(0, stream, initial=(years, plan, elapsed))
 
     def sentenced_targets(self, day: int) -> dict[str, float]:
-        sentenced = self.targets[day][1]
-        return {
-            "M": sentenced * (1 - self.women_share) - self.juveniles,
-            "F": sentenced * self.women_share,
-            "J": self.juveniles,
-        }
+        """The sentenced stock to aim at on `day`, by stream (computed once per day)."""
+        targets = self._sentenced_targets.get(day)
+        if targets is None:
+            sentenced = self.targets[day][1]
+            targets = self._sentenced_targets[day] = {
+                "M": sentenced * (1 - self.women_share) - self.juveniles,
+                "F": sentenced * self.women_share,
+                "J": self.juveniles,
+            }
+        return targets
 
     def run(self) -> SimulationResult:
         self.pending_arrival: dict[int, PlannedEvent] = {}

@@ -12,15 +12,13 @@ same request answers as the first time without writing again; with another reque
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.params import HeaderEx, P, PathEx
+from ninja.params import P, PathEx
 
 from qadam.assessment import policies, services
 from qadam.assessment.models import Assessment, Instrument, Reassessment
@@ -33,7 +31,7 @@ from qadam.assessment.texts import (
     option_text,
 )
 from qadam.core import idempotency
-from qadam.core.api import MAX_ID, Id, Text, actor, responses
+from qadam.core.api import MAX_ID, Id, IdempotencyKey, PersonId, Text, actor, responses
 from qadam.core.audit import audit_view
 from qadam.core.errors import ConflictError, Message, ServiceError
 from qadam.core.models import User
@@ -42,25 +40,9 @@ from qadam.people.api import person_in_scope
 
 router = Router(tags=["assessment"])
 
-PersonId = PathEx[int, P(ge=1, le=MAX_ID, description="The person's id.")]
 AssessmentId = PathEx[int, P(ge=1, le=MAX_ID, description="The assessment's id.")]
 InstrumentId = PathEx[int, P(ge=1, le=MAX_ID, description="The instrument version's id.")]
 Code = Annotated[Text, Field(min_length=1, max_length=64)]
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description=(
-            "A key of your choosing (a UUID) for this request: sending it again with the same body "
-            "within the idempotency window (24 hours unless configured) returns the first answer "
-            "without recording a second assessment; reusing it with another body is refused with "
-            "409. After the window the key no longer matches: the request is a new one."
-        ),
-    ),
-]
 
 
 class UnprocessableError(ServiceError):
@@ -300,19 +282,6 @@ def api_fields(errors: dict[str, list[str]]) -> dict[str, list[Message]]:
     return out
 
 
-def _fingerprint(person_id: int, body: AssessmentIn) -> str:
-    canonical = json.dumps(
-        {
-            "operation": "assessment create",
-            "person_id": person_id,
-            "body": body.model_dump(mode="json"),
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def _create(user: User, person_id: int, body: AssessmentIn) -> dict[str, Any]:
     person = person_in_scope(user, person_id)
     instrument = _instrument_for(body)
@@ -473,7 +442,9 @@ def assessment_post(
     naming `answers.<item>`)."""
     user = actor(request)
     require(policies.can_assess(user))
-    fingerprint = _fingerprint(person_id, body)
+    fingerprint = idempotency.fingerprint(
+        operation="assessment create", person_id=person_id, body=body.model_dump(mode="json")
+    )
     return Status(
         *idempotency.answer_once(
             user, idempotency_key, fingerprint, lambda _record_key: _create(user, person_id, body)

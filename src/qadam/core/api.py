@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params import HeaderEx, P, PathEx
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import AfterValidator
 
@@ -51,6 +52,22 @@ def _storable(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_storable)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PersonId = PathEx[int, P(ge=1, le=MAX_ID, description="The person's id.")]
+IdempotencyKey = HeaderEx[
+    str | None,
+    P(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description=(
+            "A key of your choosing (a UUID) for this request: sending it again with the same body "
+            "within the idempotency window (24 hours unless configured) returns the first answer "
+            "without recording anything a second time; reusing it with another body is refused "
+            "with 409. After the window the key no longer matches: the request is a new one."
+        ),
+    ),
+]
 
 
 # --- The error shape -------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ key may be sent again. Two concurrent requests with one key: the second waits on
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,13 @@ if TYPE_CHECKING:
     from qadam.core.models import User
 
 DEFAULT_HOURS = 24
+
+
+def fingerprint(**request: Any) -> str:
+    """A digest of what a request asks for (its JSON-able parts), to tell the same request sent
+    again from another one reusing its key."""
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def window() -> timedelta:
@@ -151,6 +160,7 @@ __all__ = [
     "answer_once",
     "earlier_answer",
     "expired_before",
+    "fingerprint",
     "ledger_key",
     "purge",
     "remember",

@@ -8,8 +8,6 @@ again; the same key with a different request is a conflict (409).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -17,10 +15,10 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.params import HeaderEx, P, PathEx, QueryEx
+from ninja.params import P, PathEx, QueryEx
 
 from qadam.core import idempotency
-from qadam.core.api import MAX_ID, Text, actor, responses
+from qadam.core.api import MAX_ID, IdempotencyKey, PersonId, Text, actor, responses
 from qadam.core.audit import audit_search, audit_view
 from qadam.core.errors import ConflictError, Message, ServiceError
 from qadam.core.models import Region, User
@@ -53,8 +51,6 @@ from qadam.people.api import person_in_scope
 from qadam.people.models import Person
 
 router = Router(tags=["custody"])
-
-PersonId = PathEx[int, P(ge=1, le=MAX_ID, description="The person's id.")]
 
 
 # --- Movements -------------------------------------------------------------------------------------
@@ -217,32 +213,6 @@ def _record(user: User, person: Person, payload: MovementIn, key: str | None) ->
     return services.person_death(**common)
 
 
-def _fingerprint(person_id: int, payload: MovementIn) -> str:
-    canonical = json.dumps(
-        {"person_id": person_id, "body": payload.model_dump(mode="json")},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description=(
-            "A key of your choosing (a UUID) for this request: sending it again with the same body "
-            "within the idempotency window (24 hours unless configured) returns the first answer "
-            "without recording a second event; reusing it with another body is refused with 409. "
-            "After the window the key no longer matches: the request is a new one."
-        ),
-    ),
-]
-
-
 @router.post(
     "/persons/{person_id}/movements",
     response=responses({201: MovementOut}),
@@ -257,7 +227,7 @@ def movement_create(
     """Record a transfer, arrival, absence, escape, recapture, move, release or death."""
     user = actor(request)
     require_capability(user, "record_movement")
-    fingerprint = _fingerprint(person_id, payload)
+    fingerprint = idempotency.fingerprint(person_id=person_id, body=payload.model_dump(mode="json"))
 
     def write(record_key: str | None) -> dict[str, Any]:
         person = _person_for_event(user, person_id)

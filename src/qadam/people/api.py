@@ -7,9 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
-from ninja.params import P, PathEx
 
-from qadam.core.api import MAX_ID, actor, responses
+from qadam.core.api import PersonId, actor, responses
 from qadam.core.audit import audit_search, audit_view
 from qadam.core.models import User
 from qadam.core.policies import require_capability
@@ -101,9 +100,7 @@ def persons_list(request: HttpRequest, filters: Query[PersonFilters]) -> dict[st
 
 
 @router.get("/persons/{person_id}", response=responses({200: PersonDetail}), summary="One person")
-def person_detail(
-    request: HttpRequest, person_id: PathEx[int, P(ge=1, le=MAX_ID, description="The person's id.")]
-) -> PersonDetail:
+def person_detail(request: HttpRequest, person_id: PersonId) -> PersonDetail:
     """Identity, where the person is now, legal status and the lawful date of detention."""
     user = actor(request)
     person = person_in_scope(user, person_id)

@@ -15,9 +15,8 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.params import P, PathEx
 
-from qadam.core.api import MAX_ID, Id, Text, actor, responses
+from qadam.core.api import Id, PersonId, Text, actor, responses
 from qadam.core.audit import audit_search, audit_view
 from qadam.core.errors import ServiceError
 from qadam.core.models import Offence
@@ -30,7 +29,6 @@ from qadam.sentences.models import Combination, DateOverride, SentenceCalculatio
 
 router = Router(tags=["sentences"])
 
-PersonId = PathEx[int, P(ge=1, le=MAX_ID, description="The person's id.")]
 WorklistKind = Literal["release_due", "parole_now", "parole_soon", "transfer", "not_eligible"]
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from qadam.assessment import services
 from qadam.assessment.models import Assessment, DueReason, Reassessment
 from qadam.custody.models import MovementKind
+from qadam.custody.signals import placing_event_reason
 
 if TYPE_CHECKING:
     from qadam.core.models import User
@@ -20,11 +21,6 @@ if TYPE_CHECKING:
 EVENT_BY_MOVEMENT: dict[str, str] = {
     MovementKind.ADMISSION: DueReason.ADMISSION,
     MovementKind.TRANSFER_IN: DueReason.TRANSFER,
-}
-# The audit trail's reasons are English, like its verbs.
-EVENT_WORDS: dict[str, str] = {
-    MovementKind.ADMISSION: "admission",
-    MovementKind.TRANSFER_IN: "arrival on transfer",
 }
 
 
@@ -38,17 +34,12 @@ def reassessment_after_movement(
 ) -> Reassessment | None:
     """Admission or arrival → the next assessment within `EVENT_DUE_DAYS` of today.
 
-    Only an event that placed the person where they are now counts: an earlier episode entered
-    after the fact does not reset today's schedule."""
+    Only an event that placed the person where they are now counts (`placing_event_reason`)."""
     event = EVENT_BY_MOVEMENT.get(movement.kind)
-    if event is None or person.current_institution_id != movement.institution_id:
+    reason = placing_event_reason(person=person, movement=movement)
+    if event is None or reason is None:
         return None
-    return services.assessment_due_on_event(
-        person=person,
-        event=event,
-        actor=actor,
-        reason=f"{EVENT_WORDS[movement.kind]} recorded (ledger event {movement.pk})",
-    )
+    return services.assessment_due_on_event(person=person, event=event, actor=actor, reason=reason)
 
 
 def reassessment_before_release(

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.dispatch import Signal
 
+from qadam.custody.models import MovementKind
+
 if TYPE_CHECKING:
     from qadam.core.models import User
     from qadam.custody.models import Movement
@@ -45,6 +47,23 @@ class MovementReceiver(Protocol):
     ) -> Any: ...
 
 
+# Events that place a person somewhere new, in the audit trail's English (like its verbs).
+PLACING_EVENT_WORDS: dict[str, str] = {
+    MovementKind.ADMISSION: "admission",
+    MovementKind.TRANSFER_IN: "arrival on transfer",
+}
+
+
+def placing_event_reason(*, person: Person, movement: Movement) -> str | None:
+    """The audit reason for schedules that follow an admission or an arrival, or None when the
+    movement is neither or did not place the person where they are now (an earlier episode
+    entered after the fact does not reset today's schedules)."""
+    words = PLACING_EVENT_WORDS.get(movement.kind)
+    if words is None or person.current_institution_id != movement.institution_id:
+        return None
+    return f"{words} recorded (ledger event {movement.pk})"
+
+
 def send_movement_recorded(*, person: Person, movement: Movement, actor: User) -> None:
     """Tell the other modules that `movement` was written; call inside the transaction."""
     from qadam.custody.models import Movement
@@ -52,4 +71,10 @@ def send_movement_recorded(*, person: Person, movement: Movement, actor: User) -
     movement_recorded.send(sender=Movement, person=person, movement=movement, actor=actor)
 
 
-__all__ = ["MovementReceiver", "movement_recorded", "send_movement_recorded"]
+__all__ = [
+    "PLACING_EVENT_WORDS",
+    "MovementReceiver",
+    "movement_recorded",
+    "placing_event_reason",
+    "send_movement_recorded",
+]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qadam.custody.models import MovementKind
+from qadam.custody.signals import placing_event_reason
 from qadam.plans import services
 
 if TYPE_CHECKING:
@@ -14,12 +14,6 @@ if TYPE_CHECKING:
     from qadam.custody.models import Movement
     from qadam.people.models import Person
     from qadam.plans.models import Plan
-
-# The audit trail's reasons are English, like its verbs.
-EVENT_WORDS: dict[str, str] = {
-    MovementKind.ADMISSION: "admission",
-    MovementKind.TRANSFER_IN: "arrival on transfer",
-}
 
 
 def review_after_movement(
@@ -32,11 +26,8 @@ def review_after_movement(
 ) -> Plan | None:
     """Admission or arrival → the plan is reviewed within `schedule.EVENT_REVIEW_DAYS`.
 
-    Only an event that placed the person where they are now counts: an earlier episode entered
-    after the fact does not reset today's schedule."""
-    words = EVENT_WORDS.get(movement.kind)
-    if words is None or person.current_institution_id != movement.institution_id:
+    Only an event that placed the person where they are now counts (`placing_event_reason`)."""
+    reason = placing_event_reason(person=person, movement=movement)
+    if reason is None:
         return None
-    return services.plan_schedule_review(
-        person=person, reason=f"{words} recorded (ledger event {movement.pk})", actor=actor
-    )
+    return services.plan_schedule_review(person=person, reason=reason, actor=actor)

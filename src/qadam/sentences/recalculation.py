@@ -73,22 +73,13 @@ COLUMNS = (
     "computed_at",
     "fingerprint",
 )
-# What decides whether a stored row is still the one the rules give (read without the JSON).
-COMPARED = (
-    "verdict_id",
-    "ok",
-    "end_of_sentence",
-    "parole_date",
-    "parole_status",
-    "parole_reason",
-    "replacement_date",
-    "transfer_date",
-    "transfer_target",
-    "transfer_conditions_met",
-    "preferential_date",
-    "mandatory_parole",
-    "overridden",
-    "fingerprint",
+# What decides whether a stored row is still the one the rules give (read without the JSON):
+# every column but the breakdown and the bookkeeping of when and under which rule set.
+_NOT_COMPARED = frozenset({"result", "ruleset_version", "as_of", "computed_at"})
+COMPARED = tuple(
+    "verdict_id" if column == "verdict" else column
+    for column in COLUMNS
+    if column not in _NOT_COMPARED
 )
 DELTA_BUCKETS: tuple[tuple[str, int, int], ...] = (
     ("≤ −365", -(10**6), -365),

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.utils import timezone
 
+from demo_helpers import SCALE, SEED, generated_demo
 from qadam.core.models import AuditEvent, Region
 from qadam.custody import engine
 from qadam.custody.models import Institution, Movement, Section, Stay
@@ -22,24 +21,13 @@ from qadam.demo.users import demo_institution
 from qadam.people.identity import iin_is_valid, parse_iin
 from qadam.people.models import AdmissionRecord, Person
 
-SCALE = 0.01
-SEED = 7
-
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoContext]:
-    """Generate once for the module inside a transaction that is rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        ctx = generate.run(
-            seed=SEED,
-            scale=SCALE,
-            today=timezone.localdate(),
-            out=io.StringIO(),
-            show_progress=False,
-            only=["institutions", "custody"],  # other modules test their own steps
-        )
+    with generated_demo(
+        django_db_blocker, only=["institutions", "custody"]
+    ) as ctx:  # other modules test their own steps
         yield ctx
-        transaction.set_rollback(True)
 
 
 def _stay_tuple(stay: Stay) -> tuple[Any, ...]:

@@ -5,40 +5,24 @@ above its article's maximum."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
+from demo_helpers import generated_demo
 from qadam.custody.models import DetentionBasis
-from qadam.demo import generate
 from qadam.demo.registry import DemoContext
 from qadam.sentences import adapters, recalculation
 from qadam.sentences.models import Count, DateOverride, SentenceCalculation, Verdict
 
-SCALE = 0.01
-SEED = 7
-
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoContext]:
-    """Generate once for the module inside a transaction that is rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        ctx = generate.run(
-            seed=SEED,
-            scale=SCALE,
-            today=timezone.localdate(),
-            out=io.StringIO(),
-            show_progress=False,
-            only=["institutions", "custody", "sentences"],
-        )
+    with generated_demo(django_db_blocker, only=["institutions", "custody", "sentences"]) as ctx:
         yield ctx
-        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db

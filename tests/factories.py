@@ -172,6 +172,41 @@ def remanded_person(
     return person
 
 
+def sentenced_person(
+    institution: Institution,
+    actor: User,
+    *,
+    days_ago: int = 20,
+    section: Section | None = None,
+    **kwargs: Any,
+) -> Person:
+    """A person admitted under a verdict `days_ago` days ago, through the custody services."""
+    from qadam.custody import services
+    from qadam.custody.models import DetentionBasis
+
+    person: Person = PersonFactory(**kwargs)
+    basis = services.basis_record(
+        actor=actor,
+        person=person,
+        kind=DetentionBasis.Kind.VERDICT,
+        authority="Court",
+        document_number=f"V-{person.pk}",
+        issued_on=moment(days_ago + 1).date(),
+        valid_until=None,
+    )
+    services.person_admit(
+        actor=actor,
+        person=person,
+        data=services.MovementInput(
+            occurred_at=moment(days_ago), institution=institution, section=section
+        ),
+        legal_status="sentenced",
+        basis=basis,
+    )
+    person.refresh_from_db()
+    return person
+
+
 def pretrial_section(institution: Institution) -> Section:
     """The institution's section run as a pre-trial centre (premises for persons on remand)."""
     section, _created = Section.objects.get_or_create(

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from factories import InstitutionFactory, PersonFactory, moment, staff
+from factories import InstitutionFactory, moment, sentenced_person, staff
 from qadam.core.errors import ConflictError
 from qadam.core.roles import Role
 from qadam.custody import services
-from qadam.custody.models import DetentionBasis, Movement, Stay
+from qadam.custody.models import Movement, Stay
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -21,23 +21,7 @@ def test_two_concurrent_transfers_one_wins() -> None:
         pytest.skip("PostgreSQL only: row locks decide which concurrent transfer wins")
     a, b, c = (InstitutionFactory(code=code) for code in ("CA", "CB", "CC"))
     officer = staff(Role.RECEPTION, a, b, c)
-    person = PersonFactory()
-    basis = services.basis_record(
-        actor=officer,
-        person=person,
-        kind=DetentionBasis.Kind.VERDICT,
-        authority="Court",
-        document_number="V-1",
-        issued_on=moment(20).date(),
-        valid_until=None,
-    )
-    services.person_admit(
-        actor=officer,
-        person=person,
-        data=services.MovementInput(occurred_at=moment(10), institution=a),
-        legal_status="sentenced",
-        basis=basis,
-    )
+    person = sentenced_person(a, officer, days_ago=10)
     barrier = threading.Barrier(2)
     outcomes: list[Any] = []
 

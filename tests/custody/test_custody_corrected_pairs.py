@@ -15,37 +15,19 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from factories import InstitutionFactory, PersonFactory, moment, region, staff
+from factories import InstitutionFactory, moment, region, sentenced_person, staff
 from qadam.core.api_tokens import issue_token
 from qadam.core.errors import ConflictError
 from qadam.core.roles import Role
 from qadam.custody import arrivals, engine, services
-from qadam.custody.models import DetentionBasis, Movement, Stay
+from qadam.custody.models import Movement, Stay
 from qadam.people.models import Person
 
 pytestmark = pytest.mark.django_db
 
 
 def _admitted(officer: Any, institution: Any) -> Person:
-    person: Person = PersonFactory()
-    basis = services.basis_record(
-        actor=officer,
-        person=person,
-        kind=DetentionBasis.Kind.VERDICT,
-        authority="Court",
-        document_number=f"V-{person.pk}",
-        issued_on=moment(21).date(),
-        valid_until=None,
-    )
-    services.person_admit(
-        actor=officer,
-        person=person,
-        data=services.MovementInput(occurred_at=moment(20), institution=institution),
-        legal_status="sentenced",
-        basis=basis,
-    )
-    person.refresh_from_db()
-    return person
+    return sentenced_person(institution, officer)
 
 
 @pytest.fixture

@@ -9,11 +9,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import CellFactory, InstitutionFactory, PersonFactory, SectionFactory, moment, staff
+from factories import (
+    CellFactory,
+    InstitutionFactory,
+    SectionFactory,
+    sentenced_person,
+    staff,
+)
 from qadam.core.api_tokens import issue_token
 from qadam.core.roles import Role
-from qadam.custody import forms, population, services
-from qadam.custody.models import DetentionBasis
+from qadam.custody import forms, population
 
 pytestmark = pytest.mark.django_db
 
@@ -30,26 +35,8 @@ def world() -> dict[str, Any]:
         for number in ("10", "9"):
             CellFactory(section=sections[name], number=number)
     for name in [*NAMES, None]:  # one person in each section, one with no section
-        person = PersonFactory()
-        basis = services.basis_record(
-            actor=officer,
-            person=person,
-            kind=DetentionBasis.Kind.VERDICT,
-            authority="Court",
-            document_number=f"V-{person.pk}",
-            issued_on=moment(11).date(),
-            valid_until=None,
-        )
-        services.person_admit(
-            actor=officer,
-            person=person,
-            data=services.MovementInput(
-                occurred_at=moment(10),
-                institution=institution,
-                section=sections[name] if name else None,
-            ),
-            legal_status="sentenced",
-            basis=basis,
+        sentenced_person(
+            institution, officer, days_ago=10, section=sections[name] if name else None
         )
     return {"institution": institution, "officer": officer, "sections": sections}
 

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sentences_golden_loader import GoldenCase, load_cases
+from sentences_samples import GRAVITIES, GROUPS, TYPES
 from test_sentences_fast_path import sentences as any_sentences
 
 from qadam.sentences.engine import (
@@ -43,17 +44,6 @@ from qadam.sentences.engine.calendar import add_months_ord, birthday
 from qadam.sentences.engine.columns import add_months_columns
 
 CASES = load_cases()
-GRAVITIES = ("misdemeanour", "minor", "medium", "grave", "especially_grave")
-TYPES = ("MIN", "MED", "MED_JUV", "MAX", "FULL", "EXTRA")
-GROUPS = (
-    "corruption_grave",
-    "corruption",
-    "sexual_offence_against_minor",
-    "against_life",
-    "terrorist_extremist",
-    "terrorism_with_deaths",
-    "dangerous_recidivism",
-)
 # Days around which the wording of the law changes in the shipped rule files.
 PIVOTS = (date(2015, 1, 1), date(2020, 12, 30), date(2024, 7, 11))
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sentences_golden_loader import GoldenCase, load_cases
+from sentences_samples import GRAVITIES, GROUPS, TYPES
 
 from qadam.sentences.engine import (
     Amnesty,
@@ -44,17 +45,6 @@ from qadam.sentences.engine.model import Adjustment
 from qadam.sentences.engine.validation import looks_valid
 
 CASES = load_cases()
-GRAVITIES = ("misdemeanour", "minor", "medium", "grave", "especially_grave")
-TYPES = ("MIN", "MED", "MED_JUV", "MAX", "FULL", "EXTRA")
-GROUPS = (
-    "corruption_grave",
-    "corruption",
-    "sexual_offence_against_minor",
-    "against_life",
-    "terrorist_extremist",
-    "terrorism_deaths",
-    "dangerous_recidivism",
-)
 
 
 def _result(r: DatedResult) -> tuple[Any, ...]:

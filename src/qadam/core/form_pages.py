@@ -32,7 +32,7 @@ Context = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 
 
 def apply_service_errors(
-    error: ServiceError, form: forms.Form, related: Sequence[forms.Form] = ()
+    error: ServiceError, form: forms.BaseForm, related: Sequence[forms.BaseForm] = ()
 ) -> None:
     """Put each service message on the field it names.
 
@@ -41,7 +41,7 @@ def apply_service_errors(
     """
     by_prefix = {f.prefix or "": f for f in related}
     for key, field_messages in error.errors.items():
-        target: forms.Form = form
+        target: forms.BaseForm = form
         name: str | None = key or None
         if key and "-" in key:
             prefix, _sep, rest = key.rpartition("-")

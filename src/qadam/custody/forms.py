@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qadam.core.errors import ServiceError
 from qadam.core.forms import DateInput, DateTimeInput
 from qadam.core.models import Region
 from qadam.core.sorting import NaturalKey, natural_key
@@ -33,13 +32,6 @@ from qadam.people.models import Person, Sex
 
 def new_token() -> str:
     return uuid.uuid4().hex
-
-
-def apply_service_errors(form: forms.BaseForm, error: ServiceError) -> None:
-    """Show each service message on the field it names, the rest above the form."""
-    for key, messages in error.errors.items():
-        for message in messages:
-            form.add_error(key if key in form.fields else None, message)
 
 
 class TokenMixin(forms.Form):

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from qadam.core.audit import audit_export, audit_search, audit_view
 from qadam.core.errors import ServiceError
 from qadam.core.exports import EXPORT_FORMATS, export_response
+from qadam.core.form_pages import apply_service_errors
 from qadam.core.http import AuthenticatedHttpRequest
 from qadam.core.models import Alert, Region
 from qadam.core.pagination import paginate, sort_key
@@ -549,7 +550,11 @@ def _pending_destination(person: Person) -> Institution | None:
 
 
 def _form_for(
-    request: AuthenticatedHttpRequest, action: str, person: Person, data: Any
+    request: AuthenticatedHttpRequest,
+    action: str,
+    person: Person,
+    data: Any,
+    destination: Institution | None = None,
 ) -> django_forms.Form:
     spec = ACTIONS[action]
     kwargs: dict[str, Any] = {}
@@ -558,7 +563,6 @@ def _form_for(
     form = spec.form_class(data, **kwargs)
     if isinstance(form, forms.PlacementMixin):
         if action == "arrival":
-            destination = _pending_destination(person)
             form.limit_placement([destination] if destination is not None else [])
         elif action == "recapture":
             form.limit_placement(_institutions(request))
@@ -572,7 +576,13 @@ def _form_for(
     return form
 
 
-def _run(action: str, request: AuthenticatedHttpRequest, person: Person, form: Any) -> None:
+def _run(
+    action: str,
+    request: AuthenticatedHttpRequest,
+    person: Person,
+    form: Any,
+    destination: Institution | None = None,
+) -> None:
     """Call the one service of the action with the form's cleaned data."""
     user = request.user
     data = form.cleaned_data
@@ -590,7 +600,7 @@ def _run(action: str, request: AuthenticatedHttpRequest, person: Person, form: A
         return
     here = person.current_institution or person.last_institution
     if action == "arrival":
-        here = _pending_destination(person)
+        here = destination
     elif action == "recapture":
         here = data["institution"]
     if here is None:
@@ -655,15 +665,19 @@ def _ledger_view(
     if validate and request.method != "POST":
         return HttpResponse(status=405)
     person = _person_for(request, pk, action)
-    form = _form_for(request, action, person, request.POST if request.method == "POST" else None)
+    # An arrival goes where the pending transfer was sent (one replay of the ledger per request).
+    destination = _pending_destination(person) if action == "arrival" else None
+    form = _form_for(
+        request, action, person, request.POST if request.method == "POST" else None, destination
+    )
     _describe_errors(form)
     if validate:
         return _validation_response(request, [form])
     if request.method == "POST" and form.is_valid():
         try:
-            _run(action, request, person, form)
+            _run(action, request, person, form, destination)
         except ServiceError as error:
-            forms.apply_service_errors(form, error)
+            apply_service_errors(error, form)
         else:
             messages.success(request, str(spec.success))
             return _after_person(person)
@@ -681,7 +695,7 @@ def _ledger_view(
             "submit": spec.submit,
             "action_url": reverse(f"custody:{action}", kwargs={"pk": person.pk}),
             "validate_url": reverse(f"custody:{action}_validate", kwargs={"pk": person.pk}),
-            "pending_destination": _pending_destination(person) if action == "arrival" else None,
+            "pending_destination": destination,
             "lawful_basis": services.lawful_basis(person) if action == "extend" else None,
         },
     )
@@ -730,7 +744,7 @@ def correct(
                 actor=request.user, movement=movement, reason=form.cleaned_data["reason"]
             )
         except ServiceError as error:
-            forms.apply_service_errors(form, error)
+            apply_service_errors(error, form)
         else:
             messages.success(request, _("The event was corrected."))
             return _after_person(movement.person)

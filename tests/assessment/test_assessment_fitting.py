@@ -525,3 +525,43 @@ def test_change_inputs_only_take_points_off(tmp_path: Path) -> None:
         assert employed.layer == "change"
         assert max(points) == 0
         assert min(points) < 0
+
+
+class TestReference:
+    """The plain logistic regression the instruments are read against (fitting/reference.py)."""
+
+    def test_fit_report_compares_each_instrument_with_the_reference(
+        self, files: tuple[Path, Path], tmp_path: Path
+    ) -> None:
+        data_path, mapping_path = files
+        out = tmp_path / "out"
+        result = run_fit(data_path, mapping_path, out)
+        reference = json.loads((out / "report.json").read_text(encoding="utf-8"))["reference"]
+        assert reference == result.figures["reference"]
+        assert reference["part"] == "test"
+        test_rows = result.figures["validation"]["unrestricted"]["data"]["rows"]
+        assert reference["reference"]["all"]["rows"] == test_rows
+        # The reference is a real fit: it beats the base rate on data with signal.
+        base = result.figures["validation"]["unrestricted"]["horizons"]["year1"]["all"]
+        assert reference["reference"]["all"]["brier"] < base["brier_base_rate"]
+        assert reference["reference"]["all"]["auc"] > 0.6
+        for key in ("integer_points", "unrestricted"):
+            block = reference["instruments"][key]["male"]
+            low, high = block["interval"]
+            assert low <= block["difference"] <= high
+            # The difference is the instrument's Brier minus the reference's, on the same rows.
+            assert block["difference"] == pytest.approx(
+                block["brier"] - reference["reference"]["male"]["brier"], abs=2e-5
+            )
+        html = (out / "report.html").read_text(encoding="utf-8")
+        assert "Compared with a plain logistic regression on the same rows" in html
+
+    def test_paired_interval_brackets_the_mean_and_narrows_with_agreement(self) -> None:
+        from qadam.assessment.fitting.reference import paired_interval
+
+        rng = np.random.default_rng(3)
+        noisy = rng.normal(-0.01, 0.05, 4000)
+        low, high = paired_interval(noisy)
+        assert low < float(noisy.mean()) < high
+        assert high - low == pytest.approx(2 * 1.96 * 0.05 / np.sqrt(4000), rel=0.15)
+        assert paired_interval(np.full(500, 0.002)) == pytest.approx((0.002, 0.002))

@@ -12,6 +12,7 @@ from ..engine.serialise import instrument_to_toml
 from .data import Dataset, read_dataset
 from .fit import fit_instruments
 from .mapping import load_mapping
+from .reference import compare_with_reference
 from .report import write_report
 from .validate import validate_instrument
 
@@ -67,6 +68,9 @@ def run_fit(data_path: Path, mapping_path: Path, out_dir: Path) -> JobResult:
         (fitted.unrestricted, validate_instrument(fitted.unrestricted, data, part=part)),
     ]
     summary = [_headline(figures) for _, figures in sections]
+    reference = compare_with_reference(
+        {"integer_points": fitted.points, "unrestricted": fitted.unrestricted}, data, part=part
+    )
     seconds = time.perf_counter() - started
     figures = {
         "fit": fitted.details,
@@ -75,6 +79,7 @@ def run_fit(data_path: Path, mapping_path: Path, out_dir: Path) -> JobResult:
             "integer_points": sections[0][1],
             "unrestricted": sections[1][1],
         },
+        "reference": reference,
         "seconds": round(seconds, 2),
     }
     notes = [
@@ -89,6 +94,7 @@ def run_fit(data_path: Path, mapping_path: Path, out_dir: Path) -> JobResult:
         figures=figures,
         summary=summary,
         notes=notes,
+        reference=reference,
     )
     paths["report"] = html_path
     paths["figures"] = json_path

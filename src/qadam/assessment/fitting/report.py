@@ -234,12 +234,53 @@ def _items_table(instrument: Instrument) -> str:
     )
 
 
+def _reference_section(reference: dict[str, Any]) -> str:
+    """The instruments against a plain logistic regression on the same rows (reference.py)."""
+    rows: list[dict[str, Any]] = [
+        {
+            "model": f"reference: {reference['method']}",
+            **{f"brier_{s}": block["brier"] for s, block in reference["reference"].items()},
+            **{f"auc_{s}": block["auc"] for s, block in reference["reference"].items()},
+        }
+    ]
+    for key, figures in reference["instruments"].items():
+        row: dict[str, Any] = {"model": f"{figures['code']} ({key.replace('_', ' ')})"}
+        for stratum in STRATA:
+            block = figures.get(stratum)
+            if block is None:
+                continue
+            low, high = block["interval"]
+            row[f"brier_{stratum}"] = block["brier"]
+            row[f"difference_{stratum}"] = f"{block['difference']:+.5f} [{low:+.5f}, {high:+.5f}]"
+        rows.append(row)
+    columns = [("model", "Model")]
+    for stratum in STRATA:
+        columns += [
+            (f"brier_{stratum}", f"Brier {stratum}"),
+            (f"difference_{stratum}", f"− reference, {stratum} [95% interval]"),
+        ]
+    columns += [(f"auc_{s}", f"AUC {s} (reference)") for s in STRATA]
+    return "\n".join(
+        [
+            "<h2>Compared with a plain logistic regression on the same rows</h2>",
+            "<p class='note'>Published baselines are plain logistic regressions fitted on their "
+            "own files, which may hold inputs this file lacks. Here the same method is fitted on "
+            f"the same training rows and scored on the same {html.escape(reference['part'])} rows "
+            f"(outcome within {html.escape(reference['horizon'])}). A negative difference means the "
+            f"instrument's Brier is lower (better); the interval is a paired bootstrap of the rows "
+            f"({reference['resamples']} resamples).</p>",
+            _table(rows, columns),
+        ]
+    )
+
+
 def render_html(
     title: str,
     sections: Sequence[tuple[Instrument, dict[str, Any]]],
     *,
     summary: Sequence[dict[str, Any]] = (),
     notes: Sequence[str] = (),
+    reference: dict[str, Any] | None = None,
 ) -> str:
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -250,6 +291,8 @@ def render_html(
     if summary:
         keys = list(summary[0])
         parts.append(_table(summary, [(k, k.replace("_", " ")) for k in keys]))
+    if reference:
+        parts.append(_reference_section(reference))
     for instrument, figures in sections:
         data = figures["data"]
         parts.append(
@@ -291,12 +334,14 @@ def write_report(
     summary: Sequence[dict[str, Any]] = (),
     notes: Sequence[str] = (),
     stem: str = "report",
+    reference: dict[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{stem}.html"
     json_path = out_dir / f"{stem}.json"
     html_path.write_text(
-        render_html(title, sections, summary=summary, notes=notes), encoding="utf-8"
+        render_html(title, sections, summary=summary, notes=notes, reference=reference),
+        encoding="utf-8",
     )
     json_path.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
     return html_path, json_path

@@ -261,3 +261,26 @@ def test_same_seed_gives_the_same_first_twenty_persons(demo: DemoContext) -> Non
     )
     assert first_twenty(SEED) == stored
     assert first_twenty(SEED + 1) != stored
+
+
+def test_the_run_hands_frozen_objects_back_to_the_collector(demo: DemoContext) -> None:
+    """The custody step freezes what it built (demo/ledger.py); after the run nothing stays
+    frozen, so a long-lived process such as the demo server can still free its cycles."""
+    import gc
+
+    assert demo.summary["persons"] > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_loading_the_steps_does_not_import_the_fitting_code() -> None:
+    """The generator's first run should not pay for scikit-learn, statsmodels and altair."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'qadam.config.settings'; "
+        "django.setup(); from qadam.demo.generate import load_steps; load_steps(); "
+        "print(sorted(m for m in ('sklearn', 'statsmodels', 'altair') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr

@@ -14,10 +14,14 @@ import numpy as np
 from django.db import transaction
 
 from qadam.assessment.engine import Instrument as EngineInstrument
-from qadam.assessment.engine.batch import band_index, probabilities, total_points
+from qadam.assessment.engine.batch import (
+    band_index,
+    probabilities,
+    sourced_by_item_code,
+    total_points,
+)
 from qadam.assessment.engine.scoring import _explanation_code
 from qadam.assessment.models import Assessment, AssessmentKind, DueReason, Reassessment
-from qadam.assessment.outcomes import _by_item_code
 from qadam.assessment.services import REASSESS_AFTER_MONTHS, add_months, instrument_in_force
 from qadam.demo.registry import DemoContext, register
 from qadam.people.models import Person
@@ -107,7 +111,7 @@ def assessments(ctx: DemoContext) -> None:
         return
     rng = ctx.rng
     engine = instrument.engine
-    by_code = _by_item_code(engine)
+    by_code = sourced_by_item_code(engine)
     integer = engine.points_kind == "integer"
     points = {
         (i.code, o.code): (int(o.points) if integer else float(o.points))

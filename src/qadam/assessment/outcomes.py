@@ -19,7 +19,6 @@ The data set then goes through the same validation code as `qadam assessment val
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from qadam.assessment.engine import Instrument as EngineInstrument
+from qadam.assessment.engine.batch import sourced_by_item_code
 from qadam.assessment.fitting.data import MIN_EVENTS, Dataset
 from qadam.assessment.fitting.mapping import ColumnMapping, InputColumn
 from qadam.assessment.fitting.report import write_report
@@ -135,12 +135,6 @@ def release_observations(
     return observations
 
 
-def _by_item_code(instrument: EngineInstrument) -> EngineInstrument:
-    """The instrument reading each item's answer from a column named by the item's code."""
-    items = tuple(dataclasses.replace(item, source=item.code) for item in instrument.items)
-    return dataclasses.replace(instrument, items=items)
-
-
 def build_dataset(
     observations: list[Observation], instrument: EngineInstrument, *, years: int
 ) -> Dataset:
@@ -210,7 +204,7 @@ def validate_local(
     """Build the data set from the ledger, validate, write the HTML and JSON report."""
     if years not in (1, 2, 3):
         raise LocalValidationError("--years must be 1, 2 or 3")
-    engine = _by_item_code(instrument.engine)
+    engine = sourced_by_item_code(instrument.engine)
     observations = release_observations(instrument=instrument, as_of=as_of)
     known = [o for o in observations if o.outcomes[min(years, 2)] >= 0]
     events = sum(o.outcomes[min(years, 2)] == 1 for o in known)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -60,14 +61,20 @@ def run(
         out=out,
         progress=progress,
     )
-    for step in load_steps():
-        if only is not None and step.name not in only:
-            continue
-        ctx.rng = ctx.random_for(step.name)
-        wall, cpu = time.perf_counter(), time.process_time()
-        step.function(ctx)
-        ctx.timings[step.name] = time.perf_counter() - wall
-        ctx.timings[f"{step.name} (cpu)"] = time.process_time() - cpu
+    try:
+        for step in load_steps():
+            if only is not None and step.name not in only:
+                continue
+            ctx.rng = ctx.random_for(step.name)
+            wall, cpu = time.perf_counter(), time.process_time()
+            step.function(ctx)
+            ctx.timings[step.name] = time.perf_counter() - wall
+            ctx.timings[f"{step.name} (cpu)"] = time.process_time() - cpu
+    finally:
+        # A step may move what it built out of the cyclic collector's reach (`gc.freeze`, see
+        # demo/ledger.py) so that later steps do not walk it again; once the run is over it is
+        # handed back, or a long-lived process (the demo server) could never free its cycles.
+        gc.unfreeze()
     return ctx
 
 

@@ -7,6 +7,7 @@ option marked `missing`; anything else selects the option marked `other`, or is 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -126,3 +127,10 @@ def band_index(instrument: Instrument, total: npt.NDArray[np.float64]) -> npt.ND
 
 def sources(instrument: Instrument) -> Sequence[str]:
     return [item.source for item in instrument.items]
+
+
+def sourced_by_item_code(instrument: Instrument) -> Instrument:
+    """The instrument reading each item's answer from a column named by the item's code (as
+    stored answers are keyed), instead of from the item's source column."""
+    items = tuple(dataclasses.replace(item, source=item.code) for item in instrument.items)
+    return dataclasses.replace(instrument, items=items)

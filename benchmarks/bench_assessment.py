@@ -31,7 +31,9 @@ PUBLISHED = {
 BEST_FAIRNESS = {"male": 0.81, "female": 0.84}
 
 
-def scoring_throughput(seconds: float = 2.0) -> float:
+def scoring_throughput(seconds: float = 2.0) -> tuple[float, float]:
+    """Assessments per second of this process's CPU time (one core: the scorer is single-threaded,
+    so other work on the machine does not count against it) and per wall-clock second."""
     scorer = compile_instrument(load_instrument(DEFAULT_INSTRUMENT))
     items = scorer.instrument.items
     answer_sets = [
@@ -39,13 +41,13 @@ def scoring_throughput(seconds: float = 2.0) -> float:
         for i in range(64)
     ]
     done = 0
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
+    started, cpu = time.perf_counter(), time.process_time()
+    while time.process_time() - cpu < seconds:
         for answers in answer_sets:
             result = scorer.score(answers)
             result.contributions[0].share  # noqa: B018 - the contributions are part of the result
         done += len(answer_sets)
-    return done / (time.perf_counter() - started)
+    return done / (time.process_time() - cpu), done / (time.perf_counter() - started)
 
 
 def shared_data_dir() -> Path:
@@ -60,10 +62,11 @@ def word(ok: bool) -> str:
 
 
 def main() -> int:
-    rate = scoring_throughput()
+    rate, wall_rate = scoring_throughput()
     print(
-        f"scoring (core instrument, 17 items, full result): {rate:,.0f} assessments/s "
-        f"on one core -> {word(rate >= 50_000)} (target >= 50,000)"
+        f"scoring (core instrument, 17 items, full result): {rate:,.0f} assessments per CPU "
+        f"second on one core ({wall_rate:,.0f} per wall second, load average "
+        f"{os.getloadavg()[0]:.1f}) -> {word(rate >= 50_000)} (target >= 50,000)"
     )
 
     data = shared_data_dir() / "nij-georgia" / "NIJRecid.csv"

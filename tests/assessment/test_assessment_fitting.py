@@ -171,6 +171,53 @@ class TestValidationFigures:
         assert result["fpr_gap_at_0_5"] == 0.5
         assert result["nij_fairness_score"] == pytest.approx((1 - brier) * 0.5, abs=1e-4)
 
+    def test_fnr_gap_by_hand(self) -> None:
+        from qadam.assessment.fitting.validate import fairness
+
+        # group a: re-arrested not flagged 1 of 2 (FNR 0.5); group b: 0 of 2 (FNR 0)
+        p = np.array([0.9, 0.3, 0.1, 0.8, 0.7, 0.2])
+        y = np.array([1, 1, 0, 1, 1, 0], dtype=np.int8)
+        group = np.array(["a", "a", "a", "b", "b", "b"])
+        result = fairness(p, y, p >= 0.5, group, {})
+        assert result["fnr_gap_at_0_5"] == 0.5
+        assert result["fnr_gap_band"] == 0.5
+        assert result["fpr_gap_at_0_5"] == 0
+
+    def test_calibration_intercept_and_slope_recover_a_known_miscalibration(self) -> None:
+        from qadam.assessment.fitting.validate import calibration_intercept_slope
+
+        rng = np.random.default_rng(11)
+        z = rng.normal(-0.5, 1.2, 60_000)
+        p = 1 / (1 + np.exp(-z))
+        # Outcomes drawn from logit P = 0.3 + 0.7 z: predictions too extreme (slope < 1).
+        y = (rng.random(len(z)) < 1 / (1 + np.exp(-(0.3 + 0.7 * z)))).astype(np.int8)
+        _, slope = calibration_intercept_slope(p, y)
+        assert slope == pytest.approx(0.7, abs=0.03)
+        # Outcomes drawn from p itself: intercept 0, slope 1.
+        y_true = (rng.random(len(z)) < p).astype(np.int8)
+        intercept, slope = calibration_intercept_slope(p, y_true)
+        assert intercept == pytest.approx(0, abs=0.03)
+        assert slope == pytest.approx(1, abs=0.03)
+        # Every prediction half the odds it should be: calibration in the large is log 2.
+        y_low = (rng.random(len(z)) < 1 / (1 + np.exp(-(z + np.log(2))))).astype(np.int8)
+        intercept, _ = calibration_intercept_slope(p, y_low)
+        assert intercept == pytest.approx(np.log(2), abs=0.04)
+
+    def test_calibration_within_groups_shows_a_group_the_instrument_misjudges(self) -> None:
+        from qadam.assessment.fitting.validate import fairness
+
+        rng = np.random.default_rng(5)
+        p = rng.uniform(0.1, 0.6, 20_000)
+        group = rng.choice(["a", "b"], len(p))
+        # Group a's outcomes follow p; group b's are re-arrested twice as often as predicted.
+        truth = np.where(group == "a", p, np.minimum(2 * p, 1))
+        y = (rng.random(len(p)) < truth).astype(np.int8)
+        groups = {g["group"]: g for g in fairness(p, y, p >= 0.5, group, {})["groups"]}
+        assert groups["a"]["expected_calibration_error"] < 0.02
+        assert groups["b"]["expected_calibration_error"] > 0.15
+        assert groups["a"]["calibration_intercept"] == pytest.approx(0, abs=0.06)
+        assert groups["b"]["calibration_intercept"] > 0.5
+
 
 class TestBadInput:
     def write(self, tmp_path: Path, text: str) -> Path:

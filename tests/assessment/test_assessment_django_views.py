@@ -236,7 +236,7 @@ class TestLists:
             .content.decode()
         )
         assert 'aria-labelledby="chart-history-title chart-history-desc"' in html
-        assert '<td class="num">-2</td>' in html  # substance use: current (+2) → none (0)
+        assert '<td class="num">−2</td>' in html  # substance use: current (+2) → none (0)
 
     def test_person_page_section(self, w: dict[str, Any]) -> None:
         assess(w["pa"], w["psychologist"])

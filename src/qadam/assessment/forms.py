@@ -18,6 +18,8 @@ from qadam.assessment.models import AssessmentKind, BandOverride
 from qadam.assessment.services import answer_field
 from qadam.assessment.texts import LAYER_LABELS, NEED_AREA_LABELS, language
 from qadam.core.forms import DateInput
+from qadam.core.sorting import NaturalKey, natural_key
+from qadam.custody.forms import NaturalOrderChoiceField
 from qadam.custody.models import Institution
 from qadam.people.models import Person
 
@@ -132,12 +134,17 @@ class AssessmentForm(forms.Form):
 
 class OverrideRequestForm(forms.Form):
     band = forms.ChoiceField(label=_("Band it should be"))
+    # Required (marked as such); an empty reason gets the service's message for a too short one.
     reason = forms.CharField(
         label=_("Reason"),
         help_text=_("What the instrument does not see in this person's case, and the sources."),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
-        required=False,
+        error_messages={
+            "required": _(
+                "Explain why the computed band is wrong for this person (at least a sentence)."
+            )
+        },
     )
 
     def __init__(self, data: Any = None, *, bands: list[tuple[str, str]]) -> None:
@@ -162,12 +169,17 @@ class OverrideDecisionForm(forms.Form):
     )
 
 
+def _institution_order(institution: Institution) -> NaturalKey:
+    return natural_key(institution.code)
+
+
 class DueFilterForm(forms.Form):
-    institution: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+    institution: forms.ModelChoiceField[Any] = NaturalOrderChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.none(),
         required=False,
         empty_label=_("All in my scope"),
+        sort_key=_institution_order,
     )
     status = forms.ChoiceField(
         label=_("Show"),

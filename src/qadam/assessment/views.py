@@ -94,6 +94,8 @@ def person_assessments(request: AuthenticatedHttpRequest, person_pk: int) -> Htt
     history = services.history_points(assessments)
     for row in history:
         row["band_text"] = band_text(row["assessment"].instrument.engine, row["band"])
+        # Signed as in the charts: "+2", "−3" (a true minus sign), "0".
+        row["change_text"] = "—" if row["change"] is None else charts.signed_points(row["change"])
     schedule = Reassessment.objects.filter(person=person).first()
     audit_view(actor=request.user, person_id=person.pk, verb="assessment history viewed")
     chart = None
@@ -245,7 +247,9 @@ def _result_rows(assessment: Assessment) -> list[dict[str, Any]]:
                 "item": item_text(engine, row["item"]),
                 "answer": option_text(engine, row["item"], row["option"]),
                 "points": row["points"],
-                "share": number_format(round(100 * float(row["share"]), 1)),
+                # The table shows the same signed figures as the chart beside it.
+                "points_text": charts.signed_points(float(row["points"])),
+                "share": number_format(round(100 * float(row["share"]), 1)).replace("-", "−"),
                 "layer": LAYER_LABELS.get(row["layer"], row["layer"]),
                 "layer_code": row["layer"],
                 "need_area": NEED_AREA_LABELS.get(row["need_area"] or "", ""),

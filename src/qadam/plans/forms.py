@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from qadam.core.forms import DateInput
 from qadam.core.models import Organisation
+from qadam.core.sorting import NaturalKey, natural_key
+from qadam.custody.forms import NaturalOrderChoiceField
 from qadam.custody.models import Institution
 from qadam.plans.models import (
     AgencyType,
@@ -90,7 +92,11 @@ class StepStatusForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of evidence"), choices=Evidence.Kind.choices)
+    # No kind is ticked in advance: the kind decides what the plan counts (certificates, work
+    # records), so the user chooses it.
+    kind = forms.ChoiceField(
+        label=_("Kind of evidence"), choices=[("", "—"), *Evidence.Kind.choices]
+    )
     description = forms.CharField(
         label=_("What it shows"), widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -122,7 +128,8 @@ class ReviewForm(forms.Form):
     reviewed_on = forms.DateField(
         label=_("Date of review"), widget=DateInput(), initial=timezone.localdate
     )
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Review.Outcome.choices)
+    # No outcome is ticked in advance: "on track" must be a finding, not a default.
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Review.Outcome.choices])
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -148,12 +155,17 @@ class CountersignForm(forms.Form):
     )
 
 
+def _institution_order(institution: Institution) -> NaturalKey:
+    return natural_key(institution.code)
+
+
 class OverdueFilterForm(forms.Form):
-    institution = forms.ModelChoiceField(
+    institution = NaturalOrderChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.none(),
         required=False,
         empty_label=_("All in my scope"),
+        sort_key=_institution_order,
     )
     stage = forms.ChoiceField(
         label=_("Stage"), choices=[("", _("Any")), *Stage.choices], required=False

@@ -7,7 +7,9 @@ plain pages without JavaScript. Every route that shows a person writes one audit
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -17,8 +19,10 @@ from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from qadam.core.audit import audit_export, audit_search, audit_view
@@ -29,12 +33,22 @@ from qadam.core.pagination import paginate, sort_key
 from qadam.core.policies import require
 from qadam.custody.models import Institution
 from qadam.people.models import Person
-from qadam.plans import forms, policies, services
+from qadam.plans import forms, policies, schedule, services
 from qadam.plans.models import Plan, PlanGoal, PlanNeed, PlanStep
 from qadam.plans.overview import plan_overview
 from qadam.plans.reference import print_texts
 
 PRINT_LANGUAGES = ("kk", "ru", "en")
+# The level an assessment gave a need area (PlanNeed.assessed_level: the levels that
+# services.PRIORITY_BY_LEVEL accepts), in the words the assessment result uses.
+ASSESSED_LEVEL_LABELS = {
+    "very_high": gettext_lazy("very high need"),
+    "high": gettext_lazy("high need"),
+    "medium": gettext_lazy("some need"),
+    "moderate": gettext_lazy("some need"),
+    "low": gettext_lazy("low need"),
+}
+TITLE_TEXT_CHARS = 80
 
 
 def _data(request: AuthenticatedHttpRequest) -> Any:
@@ -62,14 +76,48 @@ def _detail_url(person: Person, anchor: str = "") -> str:
     return reverse("plans:plan_detail", kwargs={"person_pk": person.pk}) + anchor
 
 
+def _short(text: str) -> str:
+    """A goal's or step's text in a page title: whole words, with an ellipsis when cut."""
+    return Truncator(text).chars(TITLE_TEXT_CHARS)
+
+
+def review_rule_text(person: Person, today: date) -> str:
+    """The review rule for this person in the reader's language. (`Plan.next_review_rule` says
+    in English, for the audit trail, which part of the rule set the stored date.)"""
+    end = services.end_of_sentence(person)
+    months = schedule.review_interval_months(today=today, end_of_sentence=end)
+    if end is None:
+        return ngettext(
+            "The plan is reviewed every %(months)s month (no end of sentence is known), and "
+            "within %(days)s days after an admission, a transfer or a new assessment.",
+            "The plan is reviewed every %(months)s months (no end of sentence is known), and "
+            "within %(days)s days after an admission, a transfer or a new assessment.",
+            months,
+        ) % {"months": months, "days": schedule.EVENT_REVIEW_DAYS}
+    return ngettext(
+        "The sentence ends on %(date)s: the plan is reviewed every %(months)s month, and "
+        "within %(days)s days after an admission, a transfer or a new assessment.",
+        "The sentence ends on %(date)s: the plan is reviewed every %(months)s months, and "
+        "within %(days)s days after an admission, a transfer or a new assessment.",
+        months,
+    ) % {
+        "date": formats.date_format(end, "SHORT_DATE_FORMAT"),
+        "months": months,
+        "days": schedule.EVENT_REVIEW_DAYS,
+    }
+
+
 def _page_context(
     request: AuthenticatedHttpRequest, person: Person, plan: Plan | None
 ) -> dict[str, Any]:
     user = request.user
+    today = timezone.localdate()
     return {
         "person": person,
         "plan": plan,
-        "overview": plan_overview(plan, timezone.localdate()) if plan is not None else None,
+        "overview": plan_overview(plan, today) if plan is not None else None,
+        "review_rule": review_rule_text(person, today) if plan is not None else "",
+        "level_labels": ASSESSED_LEVEL_LABELS,
         "can_manage": policies.can_manage_plan(user),
         "can_countersign": policies.can_countersign(user),
     }
@@ -101,6 +149,10 @@ def _form_page(
     """A plan form: inline on the plan page (htmx swaps the form, then the refreshed plan body)
     or as its own page (redirect to the plan after saving)."""
     back_url = _detail_url(person, anchor)
+    # Inline, the form carries its own heading; on its own page the page's heading names it,
+    # also when htmx swaps the form in place after bad input.
+    current = request.htmx.current_url_abs_path if request.htmx else None
+    inline = current is not None and urlsplit(current).path != request.path
     return person_form_page(
         request,
         person=person,
@@ -108,7 +160,13 @@ def _form_page(
         action=action,
         template="plans/form_page.html",
         form_partial="plans/form_page.html#plan-form",
-        context={"title": title, "intro": intro, "action_url": request.path, "back_url": back_url},
+        context={
+            "title": title,
+            "intro": intro,
+            "action_url": request.path,
+            "back_url": back_url,
+            "inline": inline,
+        },
         success_message=success,
         redirect_to=back_url,
         audit_verb=verb,
@@ -200,7 +258,7 @@ def step_add(request: AuthenticatedHttpRequest, person_pk: int, goal_pk: int) ->
         request,
         person=person,
         form=form,
-        title=_("Add a step to the goal: %(goal)s") % {"goal": goal.text[:80]},
+        title=_("Add a step to the goal: %(goal)s") % {"goal": _short(goal.text)},
         action=lambda d: services.plan_step_add(
             goal=goal,
             text=d["text"],
@@ -232,7 +290,7 @@ def step_status(request: AuthenticatedHttpRequest, person_pk: int, step_pk: int)
         request,
         person=person,
         form=form,
-        title=_("Change the status of the step: %(step)s") % {"step": step.text[:80]},
+        title=_("Change the status of the step: %(step)s") % {"step": _short(step.text)},
         action=lambda d: services.plan_step_set_status(
             step=step, status=d["status"], reason=d["reason"], actor=request.user
         ),
@@ -251,7 +309,7 @@ def evidence_add(request: AuthenticatedHttpRequest, person_pk: int, step_pk: int
         request,
         person=person,
         form=form,
-        title=_("Record evidence for the step: %(step)s") % {"step": step.text[:80]},
+        title=_("Record evidence for the step: %(step)s") % {"step": _short(step.text)},
         action=lambda d: services.plan_evidence_add(
             step=step,
             kind=d["kind"],
@@ -416,9 +474,12 @@ def _print_context(
                     }
                     for g in view.goals
                 ],
+                # An area with no steps yet prints no "0 of 0 done".
                 "progress": texts["progress_of"].format(
                     done=view.progress.completed, total=view.progress.steps
-                ),
+                )
+                if view.progress.steps
+                else "",
             }
             for view in overview.needs
         ]

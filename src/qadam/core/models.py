@@ -222,6 +222,12 @@ class Alert(models.Model):
         HELD_PAST_LAWFUL_DATE = "held_past_lawful_date", _("Held past the lawful date")
         DETENTION_EXPIRING = "detention_expiring", _("Detention order expiring")
         RELEASE_DUE = "release_due", _("Release due today")
+        # Mandela Rule 11(b): raised when a quashed verdict leaves a person on remand where the
+        # convicted are held; `due_date` is the day the misplacement began.
+        REMAND_OUTSIDE_PRETRIAL = (
+            "remand_outside_pretrial",
+            _("On remand outside pre-trial premises"),
+        )
 
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     person = models.ForeignKey(

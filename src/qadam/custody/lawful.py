@@ -3,7 +3,9 @@
 Every stay rests on a document with its end (`Person.lawful_until`, kept by
 `custody.services.basis_record` from the governing document). Lists are per institution and
 scoped to the user; `raise_alarms` turns each person held past the date into an `Alert` once
-per person and due date (the `qadam check_detention` command runs it).
+per person and due date (the `qadam check_detention` command runs it). The same daily run keeps
+the alarms for persons on remand held outside pre-trial premises (Mandela Rule 11(b),
+`raise_remand_alarms`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from qadam.core.audit import audit_write
 from qadam.core.models import Alert, AuditEvent
-from qadam.custody.models import Institution
+from qadam.custody import services
+from qadam.custody.models import Institution, LegalStatus, Section, Stay
 from qadam.people.models import Person
 
 if TYPE_CHECKING:
@@ -87,13 +90,20 @@ def lawful_lists(
     )
 
 
-def open_alarms(user: User) -> QuerySet[Alert]:
-    """Unresolved held-past alarms in the user's institutions."""
+def open_alarms(user: User, kind: str = Alert.Kind.HELD_PAST_LAWFUL_DATE) -> QuerySet[Alert]:
+    """Unresolved alarms of one kind (held past the lawful date unless named) in the user's
+    institutions, oldest first. `has_pretrial_section`: whether the institution has a pre-trial
+    section a person on remand can be moved to instead of being transferred."""
     return (
         Alert.objects.filter(
-            kind=Alert.Kind.HELD_PAST_LAWFUL_DATE,
+            kind=kind,
             resolved_at__isnull=True,
             institution__in=Institution.objects.visible_to(user),
+        )
+        .annotate(
+            has_pretrial_section=Exists(
+                Section.objects.filter(institution=OuterRef("institution"), type__is_pretrial=True)
+            )
         )
         .select_related("person", "institution", "acknowledged_by")
         .order_by("due_date", "pk")
@@ -111,7 +121,7 @@ def raise_alarms(today: date | None = None) -> AlarmRun:
     """One alarm per person and lawful date, written with its audit event; idempotent.
 
     Alarms of persons no longer held past the date (released, or covered by a new document) are
-    resolved."""
+    resolved. The counts include the remand-outside-pre-trial alarms (`raise_remand_alarms`)."""
     today = today or timezone.localdate()
     raised = already = 0
     held = list(held_past_lawful_date(Institution.objects.all(), today))
@@ -146,4 +156,48 @@ def raise_alarms(today: date | None = None) -> AlarmRun:
         .exclude(person__in=[p.pk for p in held])
         .update(**stale)
     )
+    remand = raise_remand_alarms()
+    return AlarmRun(
+        raised=raised + remand.raised,
+        already_open=already + remand.already_open,
+        resolved=resolved + remand.resolved,
+    )
+
+
+def raise_remand_alarms() -> AlarmRun:
+    """Mandela Rule 11(b): an alarm for each person on remand whose open stay is outside
+    pre-trial premises, once per person and day the stay began; resolved once it is not.
+
+    The services keep these alarms as each event is recorded; this sweep puts them right after
+    what the services did not see (a backdated event or a correction elsewhere in the ledger, a
+    section's type changed, a bulk load). Persons whose alarm already agrees are not touched, so
+    a second run writes nothing."""
+    expected: dict[int, tuple[date, int]] = {}
+    candidates = (
+        Stay.objects.open()
+        .filter(legal_status=LegalStatus.REMAND)
+        .exclude(institution__type__is_pretrial=True)
+        .select_related("institution__type", "section__type")
+    )
+    for stay in candidates:
+        if services.remand_place_errors(
+            legal_status=stay.legal_status, institution=stay.institution, section=stay.section
+        ):
+            expected[stay.person_id] = (timezone.localdate(stay.start), stay.institution_id)
+    current: dict[int, list[tuple[date | None, int]]] = {}
+    for person_id, due_date, institution_id in Alert.objects.filter(
+        kind=Alert.Kind.REMAND_OUTSIDE_PRETRIAL, resolved_at__isnull=True
+    ).values_list("person_id", "due_date", "institution_id"):
+        current.setdefault(person_id, []).append((due_date, institution_id))
+    raised = already = resolved = 0
+    for person_id in sorted(expected.keys() | current.keys()):
+        if person_id in expected and current.get(person_id) == [expected[person_id]]:
+            already += 1
+            continue
+        with transaction.atomic():
+            person = Person.objects.select_for_update().get(pk=person_id)
+            result = services.remand_alarm_sync(person=person)
+        raised += result.raised
+        resolved += result.resolved
+        already += result.alarm is not None and not result.raised
     return AlarmRun(raised=raised, already_open=already, resolved=resolved)

@@ -331,6 +331,119 @@ def remand_destination_errors(
     }
 
 
+# A quashed verdict puts a sentenced person back on remand where they are (the court's decision is
+# a fact and is recorded), and a correction can reverse the move that ended such a stay: the
+# placing events above cannot refuse either. The institution is told instead, by an alarm that
+# stays on its home page until the person is moved to pre-trial premises, released, sentenced
+# again, escapes or dies. It is kept as each event is recorded (`_record`, `movement_correct`) and
+# by the daily sweep (`custody.lawful.raise_alarms`).
+REMAND_ALARM_VERB = "on remand outside pre-trial premises"
+
+
+def remand_misplacement(person: Person) -> Stay | None:
+    """The person's open stay when it holds them on remand outside pre-trial premises (the
+    place fails `remand_place_errors`), else None."""
+    stay: Stay | None = (
+        Stay.objects.open()
+        .filter(person=person)
+        .select_related("institution__type", "section__type")
+        .first()
+    )
+    if stay is None or not remand_place_errors(
+        legal_status=stay.legal_status, institution=stay.institution, section=stay.section
+    ):
+        return None
+    return stay
+
+
+@dataclass(frozen=True)
+class RemandAlarmSync:
+    """What `remand_alarm_sync` found and did."""
+
+    alarm: Alert | None  # the person's open alarm afterwards
+    raised: bool  # raised (or raised again) now, with its audit row
+    resolved: int  # open alarms resolved now
+
+
+def open_remand_alarm(person: Person) -> Alert | None:
+    alarm: Alert | None = (
+        Alert.objects.filter(
+            kind=Alert.Kind.REMAND_OUTSIDE_PRETRIAL, person=person, resolved_at__isnull=True
+        )
+        .select_related("person", "institution")
+        .order_by("-due_date", "-pk")
+        .first()
+    )
+    return alarm
+
+
+def remand_alarm_sync(*, person: Person) -> RemandAlarmSync:
+    """Make the person's remand-outside-pre-trial alarm agree with their stays: one alarm per
+    person and day the misplacement began (`Alert.due_date`), raised with its audit row; resolved
+    once the stay ends or becomes lawful. Idempotent; call inside the transaction that changed the
+    ledger, under its lock on the person."""
+    stay = remand_misplacement(person)
+    now = timezone.now()
+    open_alarms = Alert.objects.filter(
+        kind=Alert.Kind.REMAND_OUTSIDE_PRETRIAL, person=person, resolved_at__isnull=True
+    )
+    if stay is None:
+        return RemandAlarmSync(
+            alarm=None, raised=False, resolved=open_alarms.update(resolved_at=now)
+        )
+    since = timezone.localdate(stay.start)
+    resolved = open_alarms.exclude(due_date=since).update(resolved_at=now)
+    alarm, created = Alert.objects.get_or_create(
+        kind=Alert.Kind.REMAND_OUTSIDE_PRETRIAL,
+        person=person,
+        due_date=since,
+        defaults={"institution": stay.institution, "raised_at": now},
+    )
+    if not created:
+        if alarm.resolved_at is None and alarm.institution_id == stay.institution_id:
+            return RemandAlarmSync(alarm=alarm, raised=False, resolved=resolved)
+        # Resolved earlier (the event corrected, then recorded again for the same day): a new
+        # occurrence, to be seen and acknowledged again.
+        alarm.institution = stay.institution
+        alarm.raised_at = now
+        alarm.resolved_at = None
+        alarm.acknowledged_at = None
+        alarm.acknowledged_by = None
+        alarm.save(
+            update_fields=[
+                "institution",
+                "raised_at",
+                "resolved_at",
+                "acknowledged_at",
+                "acknowledged_by",
+            ]
+        )
+    audit_write(
+        actor=None,
+        action=AuditEvent.Action.ALARM,
+        verb=REMAND_ALARM_VERB,
+        obj=alarm,
+        person_id=person.pk,
+        details={
+            "institution": stay.institution_id,
+            "section": stay.section_id,
+            "since": since.isoformat(),
+            "event": stay.start_event_id,
+            "raised_again": not created,
+        },
+    )
+    return RemandAlarmSync(alarm=alarm, raised=True, resolved=resolved)
+
+
+def remand_alarm_notice(alarm: Alert) -> str:
+    """What the member of staff who recorded the event is told: move the person at once."""
+    return _(
+        "%(name)s is on remand but held in %(institution)s outside pre-trial premises. Transfer "
+        "them to a pre-trial detention centre or move them to a pre-trial section at once "
+        "(Mandela Rule 11(b)); the alarm stays on the home page until they are moved."
+    ) % {"name": alarm.person.full_name, "institution": alarm.institution.name}
+
+
 def _existing_for_key(idempotency_key: str | None) -> Movement | None:
     if not idempotency_key:
         return None
@@ -428,6 +541,7 @@ def _record(
         reason=data.reason,
         details={"kind": kind, "institution": data.institution.code},
     )
+    remand_alarm_sync(person=locked)
     person.refresh_from_db()
     send_movement_recorded(person=person, movement=movement, actor=actor)
     return movement
@@ -754,6 +868,20 @@ def person_absence_out(
     )
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """A recorded change of legal status, and the alarm it leaves open when it puts the person on
+    remand outside pre-trial premises."""
+
+    movement: Movement
+    remand_alarm: Alert | None = None
+
+    @property
+    def notice(self) -> str:
+        """The translated instruction to move the person, or "" when they are lawfully placed."""
+        return remand_alarm_notice(self.remand_alarm) if self.remand_alarm is not None else ""
+
+
 @transaction.atomic
 def person_change_status(
     *,
@@ -763,12 +891,16 @@ def person_change_status(
     legal_status: str,
     basis: DetentionBasis | None = None,
     idempotency_key: str | None = None,
-) -> Movement:
-    """Remand → sentenced when the verdict enters into force (or back, if quashed)."""
+) -> StatusChange:
+    """Remand → sentenced when the verdict enters into force (or back, if quashed).
+
+    A quashed verdict is recorded wherever the person is; if that is not a pre-trial centre or a
+    pre-trial section, a remand-outside-pre-trial alarm is raised in the same transaction
+    (Mandela Rule 11(b)) and the result's `notice` tells the user to move the person."""
     require(has_capability(actor, "record_movement"))
     if (existing := _existing_for_key(idempotency_key)) is not None:
-        return existing
-    return _record(
+        return StatusChange(existing, open_remand_alarm(person))
+    movement = _record(
         actor=actor,
         person=person,
         kind=MovementKind.STATUS_CHANGE,
@@ -778,6 +910,7 @@ def person_change_status(
         legal_status=legal_status,
         basis=basis,
     )
+    return StatusChange(movement, open_remand_alarm(person))
 
 
 @transaction.atomic
@@ -886,6 +1019,7 @@ def movement_correct(*, actor: User, movement: Movement, reason: str) -> Movemen
         reason=reason,
         details={"reverses": movement.pk, "kind": movement.kind},
     )
+    remand_alarm_sync(person=person)
     send_movement_recorded(person=person, movement=correction, actor=actor)
     return correction
 
@@ -1022,7 +1156,8 @@ def admission_create(
 @transaction.atomic
 def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
     """The head or the prosecutor confirms they have seen an alarm; it stays on the lists until
-    the person is released or a new detention document covers today."""
+    its cause ends (held past the lawful date: release or a new detention document covering today;
+    on remand outside pre-trial premises: the person moved, released or sentenced)."""
     require(has_capability(actor, "view_detention_alarms"))
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.acknowledged_at is not None:
@@ -1044,6 +1179,8 @@ def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
 __all__ = [
     "BasisInput",
     "MovementInput",
+    "RemandAlarmSync",
+    "StatusChange",
     "admission_create",
     "alert_acknowledge",
     "basis_errors",
@@ -1052,6 +1189,7 @@ __all__ = [
     "end_of_day",
     "lawful_basis",
     "movement_correct",
+    "open_remand_alarm",
     "pending_transfer",
     "person_absence_out",
     "person_absence_return",
@@ -1065,7 +1203,10 @@ __all__ = [
     "person_transfer_in",
     "person_transfer_out",
     "rebuild_stays",
+    "remand_alarm_notice",
+    "remand_alarm_sync",
     "remand_destination_errors",
+    "remand_misplacement",
     "remand_place_errors",
     "separation_errors",
 ]

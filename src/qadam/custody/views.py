@@ -980,14 +980,17 @@ def alert_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         pk=pk,
     )
     services.alert_acknowledge(actor=request.user, alert=alert)
-    messages.success(
-        request,
-        _(
+    if alert.kind == Alert.Kind.REMAND_OUTSIDE_PRETRIAL:
+        acknowledged = _(
+            "Alarm acknowledged: %(name)s. The person stays on the list until moved to a "
+            "pre-trial detention centre or a pre-trial section, released or sentenced."
+        )
+    else:
+        acknowledged = _(
             "Alarm acknowledged: %(name)s. The person stays on the list until released or a new "
             "detention document is recorded."
         )
-        % {"name": alert.person.full_name},
-    )
+    messages.success(request, acknowledged % {"name": alert.person.full_name})
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("core:home")
@@ -1013,6 +1016,21 @@ def home_panels(request: AuthenticatedHttpRequest) -> list[dict[str, Any]]:
             }
         )
         shown += len(alarms)
+        # Mandela Rule 11(b): persons on remand held where the convicted are; days since then.
+        remand = list(lawful.open_alarms(user, Alert.Kind.REMAND_OUTSIDE_PRETRIAL)[:200])
+        if remand:
+            panels.append(
+                {
+                    "template": "custody/panels/remand_alarms.html",
+                    "order": 0,
+                    "alarms": [
+                        (a, (today - a.due_date).days if a.due_date else 0, person_url(a.person_id))
+                        for a in remand
+                    ],
+                    "can_record_movement": policies.can_record_movement(user),
+                }
+            )
+            shown += len(remand)
     if policies.can_record_movement(user):
         lists = lawful.lawful_lists(_institutions(request), limit=50)
         if not lists.empty:

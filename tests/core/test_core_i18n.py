@@ -123,7 +123,8 @@ def test_django_form_messages_are_kazakh() -> None:
     [
         ("kk", "23.11.2026", "23.11.2026 14:05", "12\xa0345,5"),
         ("ru", "23.11.2026", "23.11.2026 14:05", "12\xa0345,5"),
-        ("en", "11/23/2026", "11/23/2026 2:05 p.m.", "12,345.5"),
+        # Day before month in English too (Django's American default would read 11/04 as November).
+        ("en", "23.11.2026", "23.11.2026 14:05", "12,345.5"),
     ],
 )
 def test_dates_and_numbers_are_formatted_per_language(
@@ -142,3 +143,16 @@ def test_dates_and_numbers_are_formatted_per_language(
         assert formats.number_format(Decimal("12345.5"), use_l10n=True, force_grouping=True) == (
             number
         )
+
+
+def test_english_long_dates_put_the_day_first_and_read_day_month_input() -> None:
+    import datetime as dt
+
+    from django import forms
+    from django.utils import formats, translation
+
+    with translation.override("en"):
+        assert formats.date_format(dt.date(2026, 9, 18)) == "18 Sep 2026"
+        field = forms.DateField()
+        assert field.clean("04.11.2026") == dt.date(2026, 11, 4)
+        assert field.clean("2026-11-04") == dt.date(2026, 11, 4)

@@ -133,3 +133,20 @@ def test_reference_change_is_audited() -> None:
     assert region.name_en == "Karaganda Oblast"
     event = AuditEvent.objects.get(verb="reference data changed")
     assert event.details == {"fields": ["name_en"]}
+
+
+def test_error_summary_links_a_radio_group_to_its_first_option() -> None:
+    """A radio group has no element for its label; the summary link goes to the first option."""
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Choice(forms.Form):
+        answer = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+        note = forms.CharField()
+
+    form = Choice(data={})
+    assert not form.is_valid()
+    html = render_to_string("includes/form_errors.html", {"form": form})
+    assert 'href="#id_answer_0"' in html
+    assert 'href="#id_note"' in html
+    assert 'id="id_answer_0"' in str(form["answer"])

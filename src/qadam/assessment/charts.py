@@ -3,6 +3,7 @@ SVG has a title and description, signed value labels (never colour alone), and n
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,13 +30,24 @@ def signed_points(value: float) -> str:
     return text.replace("-", "−") if value < 0 else text
 
 
-def _short(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+LABEL_CHARS = 28  # per line of a bar's label: about 200 px of Cyrillic at 12 px
+
+
+def _label_lines(text: str, limit: int = LABEL_CHARS, lines: int = 2) -> list[str]:
+    """The label wrapped at words into at most `lines` lines; a longer one ends with "…" (the
+    whole text stays in the SVG's <title> and in the table beside the chart)."""
+    wrapped = textwrap.wrap(text, limit, break_long_words=True) or [""]
+    if len(wrapped) <= lines:
+        return wrapped
+    last = " ".join(wrapped[lines - 1 :])
+    return [*wrapped[: lines - 1], textwrap.shorten(last, limit, placeholder="…")]
 
 
 def contribution_chart(bars: Sequence[Bar], *, title: str, description: str) -> SafeString:
     """Horizontal bars from a zero line: points added to the right, points taken off to the left."""
-    label_width, bar_area, row, top = 230, 300, 24, 8
+    labels = [_label_lines(bar.label) for bar in bars]
+    two_lines = any(len(lines) > 1 for lines in labels)
+    label_width, bar_area, row, top = 230, 300, (36 if two_lines else 24), 8
     width = label_width + bar_area + 50
     height = top * 2 + row * max(len(bars), 1)
     extent = max([abs(b.value) for b in bars] + [1.0])
@@ -50,11 +62,16 @@ def contribution_chart(bars: Sequence[Bar], *, title: str, description: str) -> 
         f'<title id="chart-contrib-title">{escape(title)}</title>',
         f'<desc id="chart-contrib-desc">{escape(description)}</desc>',
     ]
-    for index, bar in enumerate(bars):
+    for index, (bar, lines) in enumerate(zip(bars, labels, strict=True)):
         y = top + index * row
+        first = y + row / 2 + 4 - 7 * (len(lines) - 1)  # the lines centred on the bar
+        spans = "".join(
+            f'<tspan x="{label_width - 8}" y="{first + 14 * n:.1f}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + row * 0.65:.1f}" text-anchor="end" '
-            f'font-size="12">{escape(_short(bar.label))}<title>{escape(bar.label)}</title></text>'
+            f'<text text-anchor="end" font-size="12">{spans}<title>{escape(bar.label)}</title>'
+            "</text>"
         )
         if bar.value >= 0:
             length = bar.value * scale
@@ -63,11 +80,11 @@ def contribution_chart(bars: Sequence[Bar], *, title: str, description: str) -> 
             length = -bar.value * left_scale
             x, colour, anchor, text_x = zero - length, NEGATIVE, "end", zero - length - 4
         parts.append(
-            f'<rect x="{x:.1f}" y="{y + 4}" width="{max(length, 0.5):.1f}" height="{row - 8}" '
+            f'<rect x="{x:.1f}" y="{y + row / 2 - 8:.1f}" width="{max(length, 0.5):.1f}" height="16" '
             f'fill="{colour}"/>'
         )
         parts.append(
-            f'<text x="{text_x:.1f}" y="{y + row * 0.65:.1f}" text-anchor="{anchor}" '
+            f'<text x="{text_x:.1f}" y="{y + row / 2 + 4:.1f}" text-anchor="{anchor}" '
             f'font-size="12">{escape(signed_points(bar.value))}</text>'
         )
     parts.append(

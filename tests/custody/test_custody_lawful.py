@@ -140,3 +140,22 @@ def test_new_document_or_release_resolves_the_alarm(world: dict[str, Any]) -> No
     assert Alert.objects.filter(resolved_at__isnull=True).count() == 0
     assert list(lawful.held_past_lawful_date([world["a"]])) == []
     assert lawful.raise_alarms().raised == 0
+
+
+def test_home_never_says_nobody_is_held_past_the_date_before_the_check_runs(
+    world: dict[str, Any],
+) -> None:
+    client = Client()
+    client.force_login(world["head"])
+    with_nobody = client.get(reverse("core:home")).content.decode()
+    assert "Nobody in your institutions is held past the lawful date." in with_nobody
+    past = remand(world, world["a"], -3, 1)
+    assert not Alert.objects.exists()  # the daily check has not run yet
+    home = client.get(reverse("core:home")).content.decode()
+    assert "Nobody in your institutions is held past the lawful date." not in home
+    assert "1 person is held past the lawful date (listed below)" in home
+    assert past.case_number in home
+    call_command("check_detention", stdout=StringIO())
+    raised = client.get(reverse("core:home")).content.decode()
+    assert "the alarm is raised by the next detention check" not in raised
+    assert "1 person held past the lawful date" in raised

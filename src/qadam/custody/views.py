@@ -1013,6 +1013,11 @@ def home_panels(request: AuthenticatedHttpRequest) -> list[dict[str, Any]]:
                     (a, (today - a.due_date).days if a.due_date else 0, person_url(a.person_id))
                     for a in alarms
                 ],
+                # Held past the date but not yet raised (the daily check raises them): the panel
+                # must not say that nobody is held past the date.
+                "not_yet_raised": 0
+                if alarms
+                else lawful.held_past_lawful_date(_institutions(request), today).count(),
             }
         )
         shown += len(alarms)

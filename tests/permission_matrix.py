@@ -61,6 +61,12 @@ def roles(*items: Role) -> frozenset[Role]:
     return frozenset(items)
 
 
+# Roles holding `use_api`: the matrix requests every API operation with a bearer token, which only
+# they may use; every other role gets 403 before anything else. An API operation's allowed roles
+# are the route's own roles `& API_CLIENTS`.
+API_CLIENTS = roles(Role.RECEPTION, Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD)
+
+
 def everyone() -> frozenset[Role]:
     return frozenset(ALL_ROLES)
 

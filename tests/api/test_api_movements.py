@@ -249,10 +249,7 @@ class TestMovementCreate:
         assert Movement.objects.count() == before
 
     def test_role_without_record_capability_is_403(self, world, token_client):
-        from django.contrib.auth.models import Permission
-
-        psychologist = world["users"][Role.PSYCHOLOGIST]
-        psychologist.user_permissions.add(Permission.objects.get(codename="use_api"))
+        psychologist = world["users"][Role.PSYCHOLOGIST]  # holds use_api, not record_movement
         response = post(token_client(psychologist), world["pa"].pk, transfer(world))
         assert response.status_code == 403
         assert not Movement.objects.filter(kind="transfer_out").exists()

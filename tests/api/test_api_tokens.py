@@ -51,7 +51,7 @@ class TestBearerTokens:
         assert bearer(other).get("/api/v1/me").status_code == 401
 
     def test_account_without_the_api_capability_is_403(self, world):
-        token = issue_token(user=world["users"][Role.PSYCHOLOGIST], name="x")
+        token = issue_token(user=world["users"][Role.REGIME], name="x")
         response = bearer(token).get("/api/v1/me")
         assert response.status_code == 403
         assert response.json()["errors"]["__all__"] == ["This account may not use the machine API."]

@@ -3,15 +3,16 @@
 overrides decided by `approve_assessment_override` (head); instruments are also shown to the
 analyst (`validate_instruments`). A person outside the user's scope is a 404.
 
-The API takes bearer tokens, which only roles holding `use_api` (reception, head) may use: of the
-assessment roles only the head reads through it, and no role records an assessment with a token
-(psychologists record through the pages or their browser session)."""
+The API takes bearer tokens, which only roles holding `use_api` (reception, psychologist,
+probation, head) may use: the psychologist, the probation officer and the head read assessments
+through it, and the psychologist records them (an assessment tablet acts in the psychologist's
+name)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from permission_matrix import REDIRECT, RouteSpec, roles
+from permission_matrix import API_CLIENTS, REDIRECT, RouteSpec, roles
 from qadam.core.roles import Role
 
 VIEWERS = roles(Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD)
@@ -19,7 +20,6 @@ ASSESSORS = roles(Role.PSYCHOLOGIST)
 APPROVERS = roles(Role.HEAD)
 INSTRUMENT_READERS = roles(Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD, Role.ANALYST)
 PLANNERS = roles(Role.PSYCHOLOGIST, Role.PROBATION)
-API_CLIENTS = roles(Role.RECEPTION, Role.HEAD)
 CREATED = 201
 
 

@@ -33,7 +33,8 @@ def token_client(user: User) -> Client:
 
 
 def session_client(user: User) -> Client:
-    """A member of staff through their browser session (psychologists hold no API token)."""
+    """A member of staff through their browser session (a psychologist's tablet may use a
+    token instead: tests/plans/test_plans_api.py)."""
     client = Client(headers={"Accept-Language": "en"})
     client.force_login(user)
     return client

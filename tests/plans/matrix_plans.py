@@ -1,6 +1,11 @@
 """Every plans route × every role. Plans are shown to roles holding `view_plan` (reception,
 regime, psychologist, probation, head), changed by `manage_plan` (psychologist, probation) and
-countersigned by `countersign_plan` (head); a person outside the user's scope is a 404."""
+countersigned by `countersign_plan` (head); a person outside the user's scope is a 404.
+
+Through the API (bearer tokens, roles holding `use_api`: reception, psychologist, probation, head)
+reception, the psychologist, the probation officer and the head read plans and the worklist of
+steps, and the psychologist and the probation officer report progress on a step; a step of a
+person outside the client's scope is a 404."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from permission_matrix import REDIRECT, RouteSpec, roles
+from permission_matrix import API_CLIENTS, REDIRECT, RouteSpec, roles
 from qadam.core.roles import Role
 
 VIEWERS = roles(Role.RECEPTION, Role.REGIME, Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD)
@@ -50,6 +55,23 @@ def _plan(world: dict[str, Any], key: str) -> dict[str, int]:
             "step_pk": step.pk,
         }
     return dict(cache[key])
+
+
+def _api_person(key: str) -> Any:
+    def kwargs(world: dict[str, Any]) -> dict[str, Any]:
+        _plan(world, key)
+        return {"person_id": world[key].pk}
+
+    return kwargs
+
+
+def _api_step(key: str) -> Any:
+    return lambda w: {"step_id": _plan(w, key)["step_pk"]}
+
+
+def _progress_body(world: dict[str, Any]) -> dict[str, Any]:
+    """Valid for every allowed role in turn: the first moves the step on, the next add a note."""
+    return {"status": "in_progress", "note": "Attended the first session."}
 
 
 def person_of(key: str) -> Any:
@@ -121,6 +143,25 @@ ROUTES = [
     ),
     RouteSpec(
         "plans:hand_over", MANAGERS, kwargs=with_plan("pa"), out_of_scope_kwargs=with_plan("pb")
+    ),
+    RouteSpec(
+        "API GET /api/v1/persons/{person_id}/plan",
+        VIEWERS & API_CLIENTS,
+        kwargs=_api_person("pa"),
+        out_of_scope_kwargs=_api_person("pb"),
+    ),
+    RouteSpec(
+        "API GET /api/v1/plans/steps",
+        VIEWERS & API_CLIENTS,
+        query="?responsible=teacher&status=planned",
+    ),
+    RouteSpec(
+        "API POST /api/v1/plans/steps/{step_id}/status",
+        MANAGERS & API_CLIENTS,
+        method="POST",
+        kwargs=_api_step("pa"),
+        data=_progress_body,
+        out_of_scope_kwargs=_api_step("pb"),
     ),
     RouteSpec(
         "plans:pre_release_add",

@@ -1,13 +1,14 @@
 """Every sentences route and API operation × every role. Person `pa` is held in A (in scope),
 `pb` in B (outside). Roles holding `view_sentence` read; reception enters; the head approves
-overrides; the administrator recalculates and activates legislation."""
+overrides; the administrator recalculates and activates legislation. Through the API (bearer
+tokens, roles holding `use_api`) the readers among the API clients read and reception enters."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from permission_matrix import REDIRECT, RouteSpec, roles
+from permission_matrix import API_CLIENTS, REDIRECT, RouteSpec, roles
 from qadam.core.roles import Role
 
 READERS = roles(
@@ -22,7 +23,6 @@ READERS = roles(
 MANAGERS = roles(Role.RECEPTION)
 APPROVERS = roles(Role.HEAD)
 LEGISLATORS = roles(Role.ADMIN)
-API_CLIENTS = roles(Role.RECEPTION, Role.HEAD)
 CREATED = 201
 
 
@@ -196,7 +196,7 @@ ROUTES = [
     ),
     RouteSpec(
         "API GET /api/v1/persons/{person_id}/sentence",
-        API_CLIENTS,
+        READERS & API_CLIENTS,
         kwargs=_api_person("pa"),
         out_of_scope_kwargs=_api_person("pb"),
     ),
@@ -220,7 +220,7 @@ ROUTES = [
     ),
     RouteSpec(
         "API GET /api/v1/sentences/worklists/{kind}",
-        API_CLIENTS,
+        READERS & API_CLIENTS,
         kwargs=lambda w: {"kind": "parole_now"},
     ),
 ]

@@ -12,6 +12,10 @@ class AssessmentConfig(AppConfig):
 
         register(NavEntry(_("Assessments due"), "assessment:due_list", "view_assessment"))
         self._follow_events()
+        from qadam.assessment.home import home_panels
+        from qadam.core import home
+
+        home.register(home_panels)
         try:
             from qadam.people import sections
         except ImportError:  # the person page's section registry has not landed

@@ -10,15 +10,18 @@ from qadam.core.api import StaffSessionAuth, TokenAuth, install_error_handlers
 from qadam.core.api import router as core_router
 from qadam.custody.api import router as custody_router
 from qadam.people.api import router as people_router
+from qadam.plans.api import router as plans_router
 from qadam.sentences.api import router as sentences_router
 
 api = NinjaAPI(
     title="Qadam API",
     version="1",
     description=(
-        "Scoped reads of persons, the movements ledger, institutions and population, and "
-        "recording of movements through the same rules as the forms. Authenticate with "
-        "`Authorization: Bearer <token>` (issued by `qadam api_token create`). Errors are "
+        "Scoped reads of persons, the movements ledger, institutions and population, sentences, "
+        "assessments and resocialisation plans, and recording of movements, verdicts, "
+        "assessments and progress on plan steps through the same rules as the forms. "
+        "Authenticate with `Authorization: Bearer <token>` (issued by `qadam api_token "
+        "create`). Errors are "
         '`{"errors": {"field": ["message"]}}` in the language asked for by Accept-Language '
         "(kk, ru, en). Records outside the client's scope answer 404."
     ),
@@ -31,3 +34,4 @@ api.add_router("/", people_router)
 api.add_router("/", custody_router)
 api.add_router("/", sentences_router)
 api.add_router("/", assessment_router)
+api.add_router("/", plans_router)

@@ -68,6 +68,8 @@ CAPABILITIES: dict[str, str] = {
 }
 
 # Role → capabilities. Health, complaint and oversight tiers are held by their own roles only.
+# `use_api`: registry systems (reception), heads, and the devices of psychologists (an assessment
+# tablet) and probation officers, which act in the name of the officer, who stays accountable.
 ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.RECEPTION: frozenset(
         {
@@ -105,6 +107,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
             "view_assessment",
             "manage_plan",
             "view_plan",
+            "use_api",
         }
     ),
     Role.MEDICAL: frozenset({"view_person", "search_person", "view_health_tier"}),
@@ -117,6 +120,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
             "manage_plan",
             "view_plan",
             "view_assessment",
+            "use_api",
         }
     ),
     Role.EM_OPERATOR: frozenset({"view_person", "search_person"}),

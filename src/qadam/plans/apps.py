@@ -12,6 +12,10 @@ class PlansConfig(AppConfig):
 
         register(NavEntry(_("Overdue reviews"), "plans:overdue_list", "view_plan"))
         self._follow_events()
+        from qadam.core import home
+        from qadam.plans.home import home_panels
+
+        home.register(home_panels)
         try:
             from qadam.people import sections
         except ImportError:  # the person page's section registry has not landed

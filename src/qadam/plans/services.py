@@ -469,6 +469,109 @@ def plan_evidence_add(
     return evidence
 
 
+# Field names of the two services above → the parameters of plan_step_progress_record.
+_PROGRESS_FIELDS = {
+    "kind": "evidence_kind",
+    "description": "note",
+    "reference": "evidence_reference",
+    "reason": "note",
+}
+
+
+@transaction.atomic
+def plan_step_progress_record(
+    *,
+    step: PlanStep,
+    status: str,
+    dated: date,
+    actor: User,
+    note: str = "",
+    evidence_kind: str = "",
+    evidence_reference: str = "",
+) -> PlanStep:
+    """Progress reported on a step by whoever carries it out (an agency's system or officer): the
+    step's status and, dated when it happened, a note or a piece of evidence with its reference.
+
+    One transaction through `plan_evidence_add` and `plan_step_set_status`, so the plan page's
+    rules and audit rows hold: done only with proof (the evidence sent now or recorded before),
+    cancelled only with a reason (the note), nothing more on a cancelled step. A note without
+    `evidence_kind` is recorded as evidence of the kind "note". Every refusal names one of this
+    function's parameters, all of them at once, and nothing is written."""
+    plan = step.goal.need.plan
+    _require_manage(actor, plan.person)
+    _lock(plan)
+    step = PlanStep.objects.select_related("goal__need__plan__person").get(pk=step.pk)
+    current = StepStatus(step.status)
+    note, evidence_reference = note.strip(), evidence_reference.strip()
+    changes = status != current
+    errors: dict[str, list[Any]] = {}
+    if status not in StepStatus.values:
+        errors["status"] = [_("Choose a status.")]
+    elif current == StepStatus.CANCELLED:
+        errors["status"] = [_("This step was cancelled; nothing more can be recorded on it.")]
+    elif changes and status not in ALLOWED_TRANSITIONS[current]:
+        errors["status"] = [
+            _("A step that is %(current)s cannot become %(new)s.")
+            % {"current": current.label.lower(), "new": StepStatus(status).label.lower()}
+        ]
+    elif not changes and not (note or evidence_kind):
+        errors["status"] = [
+            _("The step is already %(current)s: send another status, a note or evidence.")
+            % {"current": current.label.lower()}
+        ]
+    elif (
+        status == StepStatus.DONE
+        and changes
+        and evidence_kind not in PROOF_KINDS
+        and not step.evidence.filter(kind__in=PROOF_KINDS).exists()
+    ):
+        errors["status"] = [
+            _(
+                "A step is done only with evidence: send a certificate, work record, attendance "
+                "or document with it."
+            )
+        ]
+    if evidence_kind and evidence_kind not in Evidence.Kind.values:
+        errors["evidence_kind"] = [_("Choose the kind of evidence.")]
+    elif evidence_reference and not evidence_kind:
+        errors["evidence_kind"] = [_("Say what kind of evidence the reference is for.")]
+    elif evidence_kind and status == StepStatus.CANCELLED:
+        errors["evidence_kind"] = [_("A step being cancelled takes no evidence; send a note.")]
+    if status == StepStatus.CANCELLED and changes and not note:
+        errors["note"] = [_("Say why the step is cancelled.")]
+    elif evidence_kind and not note:
+        errors["note"] = [_("Say what the evidence shows.")]
+    if dated > _today():
+        errors["dated"] = [_("The date must not be in the future.")]
+    if errors:
+        raise ServiceError(errors)
+    try:
+        if status != StepStatus.CANCELLED and (note or evidence_kind):
+            plan_evidence_add(
+                step=step,
+                kind=evidence_kind or Evidence.Kind.NOTE,
+                description=note,
+                reference=evidence_reference,
+                dated=dated,
+                actor=actor,
+            )
+        if changes:
+            plan_step_set_status(
+                step=step,
+                status=status,
+                actor=actor,
+                reason=note if status == StepStatus.CANCELLED else "",
+            )
+    except ServiceError as error:
+        renamed: dict[str, list[Message]] = {}
+        for name, messages in error.errors.items():
+            renamed.setdefault(_PROGRESS_FIELDS.get(name, name), []).extend(messages)
+        raise ServiceError(renamed) from None
+    return PlanStep.objects.select_related(
+        "goal__need__plan__person", "goal__need__need_area", "agency_type"
+    ).get(pk=step.pk)
+
+
 @transaction.atomic
 def plan_agreement_record(
     *,

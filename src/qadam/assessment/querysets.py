@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from qadam.core.models import User
 
 
-def _visible_persons(user: User) -> Any:
-    from qadam.people.models import Person
+def _visible(user: User, through: str) -> models.Q | None:
+    from qadam.people.querysets import visible_persons_q
 
-    return Person.objects.visible_to(user).values("pk")
+    return visible_persons_q(user, through=through) if _may_view(user) else None
 
 
 def _may_view(user: User) -> bool:
@@ -33,23 +33,20 @@ class InstrumentQuerySet(models.QuerySet[Any]):
 
 class AssessmentQuerySet(models.QuerySet[Any]):
     def visible_to(self, user: User) -> AssessmentQuerySet:
-        if not _may_view(user):
-            return self.none()
-        return self.filter(person__in=_visible_persons(user))
+        condition = _visible(user, "person")
+        return self.none() if condition is None else self.filter(condition)
 
 
 class BandOverrideQuerySet(models.QuerySet[Any]):
     def visible_to(self, user: User) -> BandOverrideQuerySet:
-        if not _may_view(user):
-            return self.none()
-        return self.filter(assessment__person__in=_visible_persons(user))
+        condition = _visible(user, "assessment__person")
+        return self.none() if condition is None else self.filter(condition)
 
 
 class ReassessmentQuerySet(models.QuerySet[Any]):
     def visible_to(self, user: User) -> ReassessmentQuerySet:
-        if not _may_view(user):
-            return self.none()
-        return self.filter(person__in=_visible_persons(user))
+        condition = _visible(user, "person")
+        return self.none() if condition is None else self.filter(condition)
 
     def due_by(self, day: date) -> ReassessmentQuerySet:
         return self.filter(due_on__lte=day)

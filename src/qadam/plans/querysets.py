@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 
 class PlanQuerySet(models.QuerySet[Any]):
     def visible_to(self, user: User) -> PlanQuerySet:
-        from qadam.people.models import Person
+        from qadam.people.querysets import visible_persons_q
 
-        if not has_capability(user, "view_plan"):
+        condition = visible_persons_q(user, through="person")
+        if condition is None or not has_capability(user, "view_plan"):
             return self.none()
-        return self.filter(person__in=Person.objects.visible_to(user).values("pk"))
+        return self.filter(condition)
 
     def review_overdue(self, today: date) -> PlanQuerySet:
         return self.filter(next_review_due__lt=today)

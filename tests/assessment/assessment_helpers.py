@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from factories import InstitutionFactory, PersonFactory, moment, remanded_person, staff
+from factories import InstitutionFactory, PersonFactory, moment, sentenced_person, staff
 from qadam.assessment import services
 from qadam.assessment.instruments import DEFAULT_INSTRUMENT
 from qadam.assessment.models import Assessment, Instrument
@@ -32,14 +32,15 @@ def answers(instrument: Instrument | None = None, *, pick: str = "first") -> dic
 
 
 def world() -> dict[str, Any]:
-    """Institution A (in scope) and B, a person held in each, a psychologist and a head in A."""
+    """Institution A (in scope) and B, a sentenced person held in each since 200 days ago (never
+    assessed: due a first assessment), a psychologist and a head in A."""
     a, b = InstitutionFactory(), InstitutionFactory()
     reception = staff(Role.RECEPTION, a, b)
     return {
         "a": a,
         "b": b,
-        "pa": remanded_person(a, reception, surname="Ахметов"),
-        "pb": remanded_person(b, reception, surname="Борисов"),
+        "pa": sentenced_person(a, reception, days_ago=200, surname="Ахметов"),
+        "pb": sentenced_person(b, reception, days_ago=200, surname="Борисов"),
         "psychologist": staff(Role.PSYCHOLOGIST, a, username="psy-a"),
         "head": staff(Role.HEAD, a, username="head-a"),
         "reception": reception,

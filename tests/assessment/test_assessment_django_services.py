@@ -262,6 +262,7 @@ class TestSchedule:
 
     def test_an_event_never_pushes_a_nearer_date_back(self, w: dict[str, Any]) -> None:
         today = timezone.localdate()
+        assess(w["pa"], w["psychologist"])  # next due in six months
         first = services.assessment_due_on_event(
             person=w["pa"], event="admission", actor=w["reception"], on=today - timedelta(days=20)
         )

@@ -202,11 +202,12 @@ class TestOverridePages:
 
 class TestLists:
     def test_due_list_scoped_sorted_and_exported(self, w: dict[str, Any]) -> None:
-        # The admissions (custody services) put both on the schedule, due within 30 days.
-        soon = timezone.localdate() + timedelta(days=30)
+        # The admissions (custody services) put both on the schedule: never assessed, a first
+        # assessment due 30 days after they were admitted (200 days ago: overdue).
+        due = (timezone.localdate() - timedelta(days=200)) + timedelta(days=30)
         assert set(Reassessment.objects.values_list("person_id", "due_on", "reason")) == {
-            (w["pa"].pk, soon, "admission"),
-            (w["pb"].pk, soon, "admission"),
+            (w["pa"].pk, due, "first"),
+            (w["pb"].pk, due, "first"),
         }
         client = client_for(w["psychologist"])
         response = client.get(reverse("assessment:due_list"))

@@ -58,6 +58,13 @@ def test_background_loop_seals_and_stops() -> None:
 
 
 def test_background_loop_runs_the_periodic_commands() -> None:
+    from factories import sentenced_person, staff
+    from qadam.assessment.models import Reassessment
+    from qadam.core.roles import Role
+
+    institution = InstitutionFactory()
+    person = sentenced_person(institution, staff(Role.RECEPTION, institution), days_ago=10)
+    Reassessment.objects.filter(person=person).delete()  # held, never assessed, not scheduled
     failures: list[str] = []
     loop = BackgroundLoop(failures.append)
     assert [command[0] for command in loop.periodic] == [
@@ -67,6 +74,8 @@ def test_background_loop_runs_the_periodic_commands() -> None:
     ]
     loop.tick()
     assert failures == []
+    # `pre_release` put the person on the assessment schedule: not yet assessed.
+    assert Reassessment.objects.get(person=person).reason == "first"
 
 
 def test_demo_setup_without_generating_or_serving_prints_logins() -> None:

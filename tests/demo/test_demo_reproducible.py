@@ -1,4 +1,5 @@
-"""The demo data of a given seed, scale and day stay the same, row for row, on both databases.
+"""The demo data of a given seed, scale and day stay the same, row for row, on both databases:
+the foundation's steps and the assessments and plans built on them.
 
 A digest of every generated table's rows guards the generator's speed-ups (bulk writes, caches,
 a different order of work): they must not change a single value. Ids are compared by their rank
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from django.db import connection, models
 
+from qadam.assessment.models import Assessment, Reassessment
 from qadam.custody.models import (
     Cell,
     DetentionBasis,
@@ -32,6 +34,17 @@ from qadam.custody.models import (
 from qadam.demo import generate
 from qadam.demo.ledger import LOADED_MODELS
 from qadam.people.models import AdmissionRecord, Child, NextOfKin, Person, PropertyItem
+from qadam.plans.models import (
+    Agreement,
+    Evidence,
+    Handover,
+    Plan,
+    PlanGoal,
+    PlanNeed,
+    PlanStep,
+    PlanVersion,
+    Review,
+)
 
 SEED = 7
 SCALE = 0.01
@@ -52,9 +65,28 @@ GENERATED: tuple[type[models.Model], ...] = (
     PropertyItem,
     PopulationSnapshot,
     PopulationSnapshotCount,
+    Assessment,
+    Reassessment,
+    Plan,
+    PlanVersion,
+    PlanNeed,
+    PlanGoal,
+    PlanStep,
+    Evidence,
+    Agreement,
+    Review,
+    Handover,
 )
-# Fields that record when a row was written, not what it says.
-WRITTEN_AT = {(PopulationSnapshot, "stored_at")}
+STEPS = ["institutions", "custody", "assessments", "plans"]
+# Fields that record when a row was written, not what it says (or, for the versions' changes,
+# whose user ids depend on the users made before).
+WRITTEN_AT = {
+    (PopulationSnapshot, "stored_at"),
+    (Reassessment, "updated_at"),
+    (PlanVersion, "changes"),
+}
+# Ids kept in a plain column: compared by their rank in the table they refer to.
+ID_COLUMNS = {(PlanNeed, "assessment_id"): Assessment}
 # Rows stored in the order a counting query returned them: compared sorted, without their ids.
 UNORDERED = {PopulationSnapshotCount}
 
@@ -72,6 +104,17 @@ EXPECTED = {
     "people.propertyitem": "796:96aaf7e59523cb025212",
     "custody.populationsnapshot": "121:e1c91ef0d7634f4adf2c",
     "custody.populationsnapshotcount": "29111:396eac9accd458051f5a",
+    "assessment.assessment": "602:4d63a0e96725283bedee",
+    "assessment.reassessment": "306:86d5474c64255c12b49d",
+    "plans.plan": "316:4868a1c156d2e4acfcc3",
+    "plans.planversion": "698:57faccfd2086ef765599",
+    "plans.planneed": "1813:1d957fff8e31237669c8",
+    "plans.plangoal": "1813:a52e8878e6eef37581dc",
+    "plans.planstep": "2850:6966a0bace4be047bb65",
+    "plans.evidence": "2047:82fc49bf183cdf918870",
+    "plans.agreement": "521:4a3b0fe69b44032d48a2",
+    "plans.review": "285:3719c11902644552265e",
+    "plans.handover": "92:32aab702f8cfa4b2e95d",
 }
 
 
@@ -110,12 +153,16 @@ def digests() -> dict[str, str]:
             related = f.related_model
             if f.primary_key:
                 writers.append(_nothing if model in UNORDERED else ranks[model].get)
+            elif (model, f.attname) in ID_COLUMNS:
+                writers.append(ranks[ID_COLUMNS[(model, f.attname)]].get)
             elif isinstance(related, type):
                 writers.append(ranks[related].get if related in ranks else _reference(related))
             else:
                 writers.append(_plain)
         lines = [
-            json.dumps([write(value) for write, value in zip(writers, row, strict=True)])
+            json.dumps(
+                [write(value) for write, value in zip(writers, row, strict=True)], sort_keys=True
+            )
             for row in rows
         ]
         if model in UNORDERED:
@@ -134,7 +181,7 @@ def test_the_same_seed_gives_the_same_rows() -> None:
         today=TODAY,
         out=io.StringIO(),
         show_progress=False,
-        only=["institutions", "custody"],
+        only=STEPS,
     )
     connection.check_constraints()  # every reference points at a row (IntegrityError if not)
     assert digests() == EXPECTED

@@ -133,7 +133,7 @@ def test_the_command(w: dict[str, Any]) -> None:
     call_command("pre_release", stdout=out)
     assert out.getvalue().strip() == (
         "pre-release windows opened: 1; plan reviews brought forward: 1; "
-        "reassessments brought forward: 1"
+        "reassessments brought forward: 1; not yet assessed, put on the schedule: 0"
     )
     with pytest.raises(CommandError, match="--days must be at least 1"):
         call_command("pre_release", "--days", "0", stdout=out)

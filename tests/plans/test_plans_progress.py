@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qadam.plans.progress import (
@@ -31,8 +31,12 @@ steps_strategy = st.lists(
     ),
     max_size=30,
 )
+# No per-example deadline: under load (the whole suite on two cores) an example can take longer
+# than Hypothesis's 200 ms default and fail a correct test.
+PROPERTY = settings(deadline=None)
 
 
+@PROPERTY
 @given(steps_strategy)
 def test_share_is_a_fraction_and_completed_never_exceeds_steps(steps: list[StepFacts]) -> None:
     for progress in area_progress(steps, TODAY).values():
@@ -41,6 +45,7 @@ def test_share_is_a_fraction_and_completed_never_exceeds_steps(steps: list[StepF
         assert 0 <= progress.percent <= 100
 
 
+@PROPERTY
 @given(steps_strategy)
 def test_only_done_steps_with_proof_count(steps: list[StepFacts]) -> None:
     expected: dict[str, int] = {}
@@ -52,6 +57,7 @@ def test_only_done_steps_with_proof_count(steps: list[StepFacts]) -> None:
     assert got == expected
 
 
+@PROPERTY
 @given(steps_strategy, st.sampled_from(("certificate", "work_record", "attendance", "document")))
 def test_adding_proof_never_lowers_progress(steps: list[StepFacts], kind: str) -> None:
     before = area_progress(steps, TODAY)
@@ -61,6 +67,7 @@ def test_adding_proof_never_lowers_progress(steps: list[StepFacts], kind: str) -
         assert after[area].completed >= progress.completed
 
 
+@PROPERTY
 @given(steps_strategy)
 def test_notes_alone_never_complete_a_step(steps: list[StepFacts]) -> None:
     notes_only = [
@@ -69,6 +76,7 @@ def test_notes_alone_never_complete_a_step(steps: list[StepFacts]) -> None:
     assert all(p.completed == 0 for p in area_progress(notes_only, TODAY).values())
 
 
+@PROPERTY
 @given(steps_strategy)
 def test_cancelled_steps_do_not_count(steps: list[StepFacts]) -> None:
     kept = [s for s in steps if s.status != "cancelled"]
@@ -78,6 +86,7 @@ def test_cancelled_steps_do_not_count(steps: list[StepFacts]) -> None:
         assert with_cancelled[area] == progress
 
 
+@PROPERTY
 @given(steps_strategy, st.randoms())
 def test_order_does_not_matter(steps: list[StepFacts], rnd: object) -> None:
     shuffled = list(steps)
@@ -85,6 +94,7 @@ def test_order_does_not_matter(steps: list[StepFacts], rnd: object) -> None:
     assert area_progress(steps, TODAY) == area_progress(shuffled, TODAY)
 
 
+@PROPERTY
 @given(steps_strategy)
 def test_overall_is_the_sum_of_the_areas(steps: list[StepFacts]) -> None:
     areas = area_progress(steps, TODAY)

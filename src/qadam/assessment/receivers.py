@@ -1,7 +1,10 @@
 """How the reassessment schedule follows other modules' events (connected in
 `AssessmentConfig.ready()`): an admission, an arrival after a transfer and the opening of the
 pre-release window bring the next assessment forward (`services.assessment_due_on_event`), in the
-transaction of the event, on behalf of whoever recorded it."""
+transaction of the event, on behalf of whoever recorded it. A sentenced person never assessed is
+put on the schedule for a first assessment instead (`services.assessment_first_due`), from the
+admission or from the verdict taking effect while they are held. Persons on remand are not
+scheduled (`services.SCHEDULED_LEGAL_STATUS` says why)."""
 
 from __future__ import annotations
 
@@ -32,13 +35,28 @@ def reassessment_after_movement(
     actor: User,
     **kwargs: Any,
 ) -> Reassessment | None:
-    """Admission or arrival → the next assessment within `EVENT_DUE_DAYS` of today.
+    """Admission or arrival of a sentenced person → the next assessment within `EVENT_DUE_DAYS`
+    of today, or, when never assessed, the first assessment (due `FIRST_ASSESSMENT_DUE_DAYS` after
+    the admission); the verdict taking effect while held → the first assessment too.
 
-    Only an event that placed the person where they are now counts (`placing_event_reason`)."""
+    Only an event that placed the person where they are now counts (`placing_event_reason`), and
+    a change of legal status only where the person is held now."""
+    if person.legal_status != services.SCHEDULED_LEGAL_STATUS:
+        return None
+    if movement.kind == MovementKind.STATUS_CHANGE:
+        if person.current_institution_id != movement.institution_id:
+            return None
+        return services.assessment_first_due(
+            person=person,
+            actor=actor,
+            reason=f"legal status changed to sentenced (ledger event {movement.pk})",
+        )
     event = EVENT_BY_MOVEMENT.get(movement.kind)
     reason = placing_event_reason(person=person, movement=movement)
     if event is None or reason is None:
         return None
+    if not Assessment.objects.filter(person=person).exists():
+        return services.assessment_first_due(person=person, actor=actor, reason=reason)
     return services.assessment_due_on_event(person=person, event=event, actor=actor, reason=reason)
 
 

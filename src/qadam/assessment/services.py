@@ -9,12 +9,14 @@ from __future__ import annotations
 import calendar
 import hashlib
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, Min, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,10 +31,11 @@ from qadam.assessment.models import (
     Reassessment,
 )
 from qadam.assessment.texts import item_text
-from qadam.core.audit import audit_write
+from qadam.core.audit import audit_write, audit_write_many
 from qadam.core.errors import ConflictError, Message, ServiceError
 from qadam.core.models import AuditEvent
 from qadam.core.policies import has_capability, require
+from qadam.custody.models import LegalStatus, MovementKind, Stay
 
 if TYPE_CHECKING:
     from qadam.core.models import User
@@ -512,6 +515,179 @@ def assessment_due_on_event(
         details={"event": event, "due_on": row.due_on.isoformat()},
     )
     return row
+
+
+# --- The first assessment ------------------------------------------------------------------------
+
+# The schedule follows persons held under a sentence. A person on remand is presumed innocent
+# (Constitution art. 77 part 3; Mandela Rule 111(2)): the instrument scores the current offence and
+# the risk of re-offending after release, and the plan it feeds is a resocialisation plan, which
+# Mandela Rules 89 and 93–94 and EPR 103.2 ask for the sentenced.
+SCHEDULED_LEGAL_STATUS = LegalStatus.SENTENCED
+FIRST_SWEEP_CHUNK = 1000
+
+
+def instruments_in_force_since() -> date | None:
+    """The day the first stored instrument came into force (None when none is stored)."""
+    first: date | None = Instrument.objects.aggregate(first=Min("valid_from"))["first"]
+    return first
+
+
+def first_assessment_due_on(since: date, instruments_from: date | None) -> date:
+    """`settings.FIRST_ASSESSMENT_DUE_DAYS` (QADAM_FIRST_ASSESSMENT_DAYS) after the person has
+    been held under the sentence, or after the first instrument came into force if that is later:
+    nobody is overdue for an assessment that could not be made."""
+    start = since if instruments_from is None else max(since, instruments_from)
+    return start + timedelta(days=settings.FIRST_ASSESSMENT_DUE_DAYS)
+
+
+def sentenced_since(person_ids: Iterable[int]) -> dict[int, date]:
+    """For each person whose latest stay (open or not) is under a sentence: the day since when they
+    have been held under it in that episode of custody, found by walking back through the episode's
+    stays to its admission or to the stay on remand before the verdict took effect (a transfer, an
+    absence or an escape does not end the episode; a release does). Others are left out."""
+    ids = list(person_ids)
+    since: dict[int, date] = {}
+    for offset in range(0, len(ids), FIRST_SWEEP_CHUNK):
+        stays = (
+            Stay.objects.filter(person_id__in=ids[offset : offset + FIRST_SWEEP_CHUNK])
+            .order_by("person_id", "-start", "-id")
+            .values_list("person_id", "start", "legal_status", "start_event__kind")
+        )
+        finished: set[int] = set()
+        for person_id, start, legal_status, started_by in stays:
+            if person_id in finished:
+                continue
+            if legal_status != SCHEDULED_LEGAL_STATUS:
+                finished.add(person_id)
+                continue
+            since[person_id] = timezone.localdate(start)
+            if started_by == MovementKind.ADMISSION:
+                finished.add(person_id)
+    return since
+
+
+def not_yet_assessed() -> QuerySet[Person]:
+    """Persons held under a sentence now who have never been assessed."""
+    from qadam.people.models import Person
+
+    return Person.objects.filter(
+        ~Exists(Assessment.objects.filter(person=OuterRef("pk"))),
+        merged_into__isnull=True,
+        current_institution__isnull=False,
+        legal_status=SCHEDULED_LEGAL_STATUS,
+    )
+
+
+def _schedule_first(person_ids: list[int]) -> list[tuple[Reassessment, date]]:
+    """Write the first-assessment rows of those of `person_ids` not yet assessed (inside the
+    caller's transaction); return each row written with the day the person is held since.
+
+    A row already set in this episode keeps its date when that is sooner; a date from an earlier
+    episode (before the person was last held) gives way to this one's."""
+    candidates = list(not_yet_assessed().filter(pk__in=person_ids).values_list("pk", flat=True))
+    held_since = sentenced_since(candidates)
+    instruments_from = instruments_in_force_since()
+    existing = {
+        row.person_id: row
+        for row in Reassessment.objects.select_for_update().filter(person_id__in=candidates)
+    }
+    now = timezone.now()
+    created: list[Reassessment] = []
+    changed: list[Reassessment] = []
+    written: list[tuple[Reassessment, date]] = []
+    for person_id in candidates:
+        since = held_since.get(person_id)
+        if since is None:  # no stay under a sentence in the ledger: nothing to count from
+            continue
+        due = first_assessment_due_on(since, instruments_from)
+        row = existing.get(person_id)
+        if row is None:
+            row = Reassessment(person_id=person_id, due_on=due, reason=DueReason.FIRST)
+            created.append(row)
+        elif row.reason != DueReason.FIRST or row.due_on < since or due < row.due_on:
+            row.due_on = due if row.due_on < since else min(due, row.due_on)
+            row.reason = DueReason.FIRST
+            changed.append(row)
+        else:
+            continue
+        row.updated_at = now
+        written.append((row, since))
+    # A row written meanwhile by an assessment (which takes no lock on the person) wins.
+    Reassessment.objects.bulk_create(created, batch_size=1000, ignore_conflicts=True)
+    Reassessment.objects.bulk_update(changed, ["due_on", "reason", "updated_at"], batch_size=1000)
+    return written
+
+
+def _first_details(row: Reassessment, since: date) -> dict[str, Any]:
+    return {"event": DueReason.FIRST, "due_on": row.due_on.isoformat(), "since": since.isoformat()}
+
+
+@transaction.atomic
+def assessment_first_due(*, person: Person, actor: User | None, reason: str) -> Reassessment | None:
+    """Put a sentenced person in custody who has never been assessed on the schedule for a first
+    assessment (`DueReason.FIRST`, "Not yet assessed"), due `first_assessment_due_on`.
+
+    Called by the receiver of custody's `movement_recorded` (admission, arrival on transfer, the
+    verdict taking effect) in the custody transaction, on behalf of whoever recorded the event;
+    `reason` names the event for the audit trail. Returns None and writes nothing when the person
+    needs no first assessment (on remand, not in custody, already assessed) or is already due as
+    soon as this would make them."""
+    require(policies.can_schedule(actor))
+    written = _schedule_first([person.pk])
+    if not written:
+        return None
+    since = written[0][1]
+    row = Reassessment.objects.get(person_id=person.pk)  # with its id, if it was just created
+    audit_write(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        verb="reassessment scheduled",
+        obj=row,
+        person_id=person.pk,
+        reason=reason,
+        details=_first_details(row, since),
+    )
+    return row
+
+
+FIRST_SWEEP_REASON = "not yet assessed (daily check of the sentenced in custody)"
+
+
+def assessment_first_due_sweep(*, actor: User | None = None) -> int:
+    """Put everyone held under a sentence who has never been assessed and is not yet on the
+    schedule for a first assessment on it (the daily `qadam pre_release`, and the demo data);
+    returns how many rows were written, each audited. Running it again writes nothing.
+
+    One transaction per chunk of persons, with their rows locked as custody's events lock them,
+    so an admission recorded meanwhile is not scheduled twice."""
+    from qadam.people.models import Person
+
+    require(policies.can_schedule(actor))
+    ids = list(
+        not_yet_assessed()
+        .exclude(reassessment__reason=DueReason.FIRST)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    scheduled = 0
+    for offset in range(0, len(ids), FIRST_SWEEP_CHUNK):
+        with transaction.atomic():
+            locked = list(
+                Person.objects.select_for_update()
+                .filter(pk__in=ids[offset : offset + FIRST_SWEEP_CHUNK])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            written = _schedule_first(locked)
+            scheduled += audit_write_many(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE,
+                verb="reassessment scheduled",
+                entries=[(row.person_id, _first_details(row, since)) for row, since in written],
+                reason=FIRST_SWEEP_REASON,
+            )
+    return scheduled
 
 
 def overdue_days(due_on: date, today: date) -> int:

@@ -247,6 +247,9 @@ LIVING_SPACE_NORM_M2 = float(os.environ.get("QADAM_LIVING_SPACE_NORM_M2", "2.5")
 DETENTION_EXPIRY_WARNING_DAYS = env_int("QADAM_DETENTION_WARNING_DAYS", 7, minimum=1)
 # API writes: an Idempotency-Key matches its request for this many hours (core.idempotency).
 API_IDEMPOTENCY_HOURS = env_int("QADAM_API_IDEMPOTENCY_HOURS", 24, minimum=1)
+# Assessment: a sentenced person in custody not yet assessed is due this many days after being
+# held under the sentence (admission, or the verdict taking effect) (assessment.services).
+FIRST_ASSESSMENT_DUE_DAYS = env_int("QADAM_FIRST_ASSESSMENT_DAYS", 30, minimum=1)
 
 PAGE_SIZE = 50
 

@@ -66,6 +66,18 @@ def _review_before_release(person: Person, opened_on: date, today: date) -> bool
     return True
 
 
+def first_assessments_scheduled() -> int:
+    """The assessment module's daily check, run by this daily job so that one command keeps the
+    schedules: everyone held under a sentence and never assessed is put on the assessment schedule
+    (`assessment.services.assessment_first_due_sweep`; idempotent). Returns the rows written; 0
+    when the assessment module is not installed."""
+    try:
+        from qadam.assessment.services import assessment_first_due_sweep
+    except ImportError:
+        return 0
+    return assessment_first_due_sweep(actor=None)
+
+
 def open_pre_release_windows(*, days: int = CATCH_UP_DAYS) -> PreReleaseRun:
     """Bring forward the plan review and the reassessment of everyone whose window just opened."""
     if days < 1:

@@ -3,7 +3,8 @@
 Migrates, generates the national demo data when the database has no persons yet, creates the demo
 users, compiles the message catalogues if they are not compiled, prints the logins, and serves.
 Meanwhile a background loop seals the audit trail every 2 seconds and, every 10 minutes, runs
-`check_detention` and `pre_release` and purges expired API idempotency keys; a `qadam db_worker`
+`check_detention` and `pre_release` (which also puts the sentenced never assessed on the assessment
+schedule) and purges expired API idempotency keys; a `qadam db_worker`
 process runs the background jobs (e.g. the diff and activation of a sentence-rule recalculation).
 Ctrl-C stops everything.
 """
@@ -31,8 +32,9 @@ from qadam.people.models import Person
 
 SEAL_EVERY_SECONDS = 2.0
 DETENTION_CHECK_EVERY_SECONDS = 600.0
-# The lawful-detention alarms, plan reviews brought forward as the pre-release window opens, and
-# the purge of expired API idempotency keys: (command, its arguments).
+# The lawful-detention alarms; the first assessment of the sentenced never assessed, and the plan
+# reviews and reassessments brought forward as the pre-release window opens (`pre_release`); the
+# purge of expired API idempotency keys: (command, its arguments).
 PERIODIC_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("check_detention",),
     ("pre_release",),

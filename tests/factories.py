@@ -15,12 +15,18 @@ from qadam.core.roles_sync import group_for
 from qadam.custody.models import Cell, Institution, InstitutionType, Section
 from qadam.people.identity import make_iin, name_key, transliterate
 from qadam.people.models import Person
+from qadam.probation.models import ProbationOffice
 
 _serial = itertools.count(1)
 
 
 def region(code: str = "KZ-35") -> Region:
     return Region.objects.get(code=code)
+
+
+def probation_office(code: str = "PO-35-01") -> ProbationOffice:
+    """An office of the reference data (one per region's centre: PO-<region number>-01)."""
+    return ProbationOffice.objects.get(code=code)
 
 
 def institution_type(code: str = "MED") -> InstitutionType:
@@ -98,7 +104,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def scope(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        """Pass scope=[institution, ...] or scope=[region, ...]; the role's group is joined."""
+        """Pass scope=[institution, ...], [region, ...] or [probation office, ...]; the role's
+        group is joined."""
         if not create:
             return
         self.groups.set([group_for(self.role)])
@@ -107,18 +114,22 @@ class UserFactory(factory.django.DjangoModelFactory):
                 self.institutions.add(item)
             elif isinstance(item, Region):
                 self.regions.add(item)
+            elif isinstance(item, ProbationOffice):
+                self.probation_offices.add(item)
         self.save()
 
 
 def staff(role: Role, *scope: Any, national: bool = False, **kwargs: Any) -> User:
-    """A user of `role`, scoped to the given institutions/regions (or national)."""
-    level = (
-        ScopeLevel.NATIONAL
-        if national
-        else (
-            ScopeLevel.REGION if scope and isinstance(scope[0], Region) else ScopeLevel.INSTITUTION
-        )
-    )
+    """A user of `role`, scoped to the given institutions, regions or probation offices (or
+    national)."""
+    if national:
+        level = ScopeLevel.NATIONAL
+    elif scope and isinstance(scope[0], Region):
+        level = ScopeLevel.REGION
+    elif scope and isinstance(scope[0], ProbationOffice):
+        level = ScopeLevel.PROBATION_OFFICE
+    else:
+        level = ScopeLevel.INSTITUTION
     user: User = UserFactory(role=role, scope_level=level, scope=list(scope), **kwargs)
     return user
 

@@ -7,7 +7,10 @@ route without an expectation, and requests each one as each role.
 
 The world: institution A (the users' scope) and B (outside it), in different regions; person
 `pa` held in A and `pb` held in B. Institution-scoped users are scoped to A, regional users to A's
-region, and the national roles (analyst, auditor, administrator) to the whole country.
+region, and the national roles (analyst, auditor, administrator) to the whole country. The
+probation officer is scoped to the probation office of A's region, which holds `pa`'s plan after
+release; `pb`'s plan is with the office of B's region. (Both are still held: the matrix checks
+scope, which for a probation officer follows the plan, not the person's story.)
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class RouteSpec:
 
 NATIONAL_ROLES = frozenset({Role.ANALYST, Role.AUDITOR, Role.ADMIN})
 REGIONAL_ROLES = frozenset({Role.EM_OPERATOR, Role.MONITOR, Role.PROSECUTOR})
+PROBATION_OFFICE_ROLES = frozenset({Role.PROBATION})
 
 
 def roles(*items: Role) -> frozenset[Role]:
@@ -84,9 +88,26 @@ def collect_specs() -> list[RouteSpec]:
     return specs
 
 
+def _plans_with_probation(persons: dict[str, Any], offices: dict[str, Any], actor: Any) -> None:
+    """Each person's plan, started and handed over to their probation office (post-release)."""
+    from qadam.core.models import Organisation
+    from qadam.plans import services
+
+    probation = Organisation.objects.get(code="probation-service")
+    for key, person in persons.items():
+        services.plan_hand_over(
+            plan=services.plan_start(person=person, actor=actor),
+            to_organisation=probation,
+            to_stage="post_release",
+            probation_office=offices[key],
+            reason="Matrix world: supervised by the probation office",
+            actor=actor,
+        )
+
+
 def build_world() -> dict[str, Any]:
     """Two institutions, one person in each, one user per role. Returns the objects by name."""
-    from factories import InstitutionFactory, PersonFactory, region, staff
+    from factories import InstitutionFactory, PersonFactory, probation_office, region, staff
     from qadam.custody import services
     from qadam.custody.models import DetentionBasis
 
@@ -116,12 +137,16 @@ def build_world() -> dict[str, Any]:
         )
         person.refresh_from_db()
         persons[key] = person
+    offices = {"pa": probation_office("PO-35-01"), "pb": probation_office("PO-55-01")}
+    _plans_with_probation(persons, offices, staff(Role.PSYCHOLOGIST, a, b, username="matrix-plans"))
     users = {}
     for role in ALL_ROLES:
         if role in NATIONAL_ROLES:
             users[role] = staff(role, national=True, username=f"m-{role.value}")
         elif role in REGIONAL_ROLES:
             users[role] = staff(role, a.region, username=f"m-{role.value}")
+        elif role in PROBATION_OFFICE_ROLES:
+            users[role] = staff(role, offices["pa"], username=f"m-{role.value}")
         else:
             users[role] = staff(role, a, username=f"m-{role.value}")
     return {"a": a, "b": b, **persons, "users": users, "setup_user": admin_actor}

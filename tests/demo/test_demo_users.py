@@ -29,6 +29,9 @@ def test_one_user_per_role_in_its_group_with_its_scope() -> None:
             assert list(user.institutions.all()) == [big]
         elif user.scope_level == ScopeLevel.REGION:
             assert list(user.regions.all()) == [big.region]
+        elif user.scope_level == ScopeLevel.PROBATION_OFFICE:
+            # The office of the demo institution's region receives the plans released there.
+            assert [office.region for office in user.probation_offices.all()] == [big.region]
         else:
             assert user.scope_level == ScopeLevel.NATIONAL
     levels = {
@@ -36,6 +39,7 @@ def test_one_user_per_role_in_its_group_with_its_scope() -> None:
     }
     assert levels["reception"] == ScopeLevel.INSTITUTION
     assert levels["em_operator"] == ScopeLevel.REGION
+    assert levels["probation"] == ScopeLevel.PROBATION_OFFICE
     assert levels["analyst"] == levels["auditor"] == levels["admin"] == ScopeLevel.NATIONAL
 
 

@@ -1,6 +1,8 @@
 """Every plans route × every role. Plans are shown to roles holding `view_plan` (reception,
 regime, psychologist, probation, head), changed by `manage_plan` (psychologist, probation) and
-countersigned by `countersign_plan` (head); a person outside the user's scope is a 404.
+countersigned by `countersign_plan` (head); a person outside the user's scope is a 404. The
+probation officer's scope is their office: `pa`'s plan is with it after release, `pb`'s with
+another office.
 
 Through the API (bearer tokens, roles holding `use_api`: reception, psychologist, probation, head)
 reception, the psychologist, the probation officer and the head read plans and the worklist of
@@ -28,11 +30,12 @@ def _plan(world: dict[str, Any], key: str) -> dict[str, int]:
     if key not in cache:
         from factories import staff
         from qadam.plans import services
-        from qadam.plans.models import AgencyType, NeedArea
+        from qadam.plans.models import AgencyType, NeedArea, Plan
 
         actor = staff(Role.PSYCHOLOGIST, world["a"], world["b"], username=f"plan-setup-{key}")
         person = world[key]
-        plan = services.plan_start(person=person, actor=actor)
+        # The world's plans are with the probation offices already (permission_matrix).
+        plan = Plan.objects.get(person=person)
         need = services.plan_need_add(
             plan=plan,
             need_area=NeedArea.objects.get(code="education_employment"),

@@ -9,9 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from plans_helpers import agency, area, plan_with_step, world
 
+from factories import probation_office, staff
 from qadam.core.errors import ServiceError
 from qadam.core.models import AuditEvent, Organisation, User
+from qadam.core.roles import Role
 from qadam.core.roles_sync import group_for
+from qadam.people.models import Person
 from qadam.plans import services
 from qadam.plans.models import (
     Agreement,
@@ -324,19 +327,25 @@ class TestHandover:
         w = world()
         plan, _step = plan_with_step(w["person"], w["psychologist"])
         probation = Organisation.objects.get(code="probation-service")
+        office = probation_office("PO-35-01")
         handover = services.plan_hand_over(
             plan=plan,
             to_organisation=probation,
             to_stage="post_release",
+            probation_office=office,
             reason="Released on parole",
             actor=w["psychologist"],
         )
         plan.refresh_from_db()
         assert (plan.stage, plan.organisation_id) == ("post_release", probation.pk)
+        assert plan.probation_office == office
+        assert handover.to_probation_office == office
         assert Plan.objects.filter(person=w["person"]).count() == 1
         assert handover.from_stage == "penitentiary"
         assert plan.versions.order_by("-number").first().stage == "post_release"
-        assert AuditEvent.objects.filter(verb="plan handed over", person_id=w["person"].pk).exists()
+        event = AuditEvent.objects.get(verb="plan handed over", person_id=w["person"].pk)
+        assert event.details["to_probation_office"] == office.pk
+        assert event.details["from_probation_office"] is None
 
     def test_hand_over_to_where_it_is_refused(self) -> None:
         w = world()
@@ -352,6 +361,112 @@ class TestHandover:
             )
         assert set(caught.value.errors) == {"to_organisation", "reason"}
         assert _counts() == before
+
+    def test_after_release_without_an_office_is_refused(self) -> None:
+        w = world()
+        plan, _step = plan_with_step(w["person"], w["psychologist"])
+        before = _counts()
+        with pytest.raises(ServiceError) as caught:
+            services.plan_hand_over(
+                plan=plan,
+                to_organisation=Organisation.objects.get(code="probation-service"),
+                to_stage="post_release",
+                reason="Released on parole",
+                actor=w["psychologist"],
+            )
+        assert set(caught.value.errors) == {"probation_office"}
+        assert "probation office" in str(caught.value.errors["probation_office"][0])
+        assert _counts() == before
+
+    def test_an_office_before_release_is_refused(self) -> None:
+        w = world()
+        plan, _step = plan_with_step(w["person"], w["psychologist"])
+        before = _counts()
+        with pytest.raises(ServiceError) as caught:
+            services.plan_hand_over(
+                plan=plan,
+                to_organisation=plan.organisation,
+                to_stage="pre_release",
+                probation_office=probation_office("PO-35-01"),
+                reason="Six months left",
+                actor=w["psychologist"],
+            )
+        assert set(caught.value.errors) == {"probation_office"}
+        assert "only after release" in str(caught.value.errors["probation_office"][0])
+        assert _counts() == before
+
+    def test_a_closed_office_or_one_of_another_organisation_is_refused(self) -> None:
+        w = world()
+        plan, _step = plan_with_step(w["person"], w["psychologist"])
+        closed = probation_office("PO-35-01")
+        closed.is_active = False
+        closed.save()
+        before = _counts()
+        probation = Organisation.objects.get(code="probation-service")
+        for office, organisation, message in (
+            (closed, probation, "closed"),
+            (probation_office("PO-55-01"), plan.organisation, "belongs to Probation service"),
+        ):
+            with pytest.raises(ServiceError) as caught:
+                services.plan_hand_over(
+                    plan=plan,
+                    to_organisation=organisation,
+                    to_stage="post_release",
+                    probation_office=office,
+                    reason="Released on parole",
+                    actor=w["psychologist"],
+                )
+            assert message in str(caught.value.errors["probation_office"][0])
+        assert _counts() == before
+
+    def test_moving_to_another_office_and_back_into_custody(self) -> None:
+        w = world()
+        plan, _step = plan_with_step(w["person"], w["psychologist"])
+        probation = Organisation.objects.get(code="probation-service")
+        first, second = probation_office("PO-35-01"), probation_office("PO-55-01")
+        services.plan_hand_over(
+            plan=plan,
+            to_organisation=probation,
+            to_stage="post_release",
+            probation_office=first,
+            reason="Released on parole",
+            actor=w["psychologist"],
+        )
+        versions = plan.versions.count()
+        officer = staff(Role.PROBATION, first)
+        moved = services.plan_hand_over(
+            plan=plan,
+            to_organisation=probation,
+            to_stage="post_release",
+            probation_office=second,
+            reason="Moved to Pavlodar",
+            actor=officer,
+        )
+        plan.refresh_from_db()
+        assert plan.probation_office == second
+        assert (moved.from_stage, moved.to_stage) == ("post_release", "post_release")
+        assert plan.versions.count() == versions  # same stage: no new version
+        # The first office's officer no longer sees the person; the second office's does.
+        assert not Person.objects.visible_to(officer).filter(pk=w["person"].pk).exists()
+        with pytest.raises(PermissionDenied):
+            services.plan_hand_over(
+                plan=plan,
+                to_organisation=probation,
+                to_stage="post_release",
+                probation_office=first,
+                reason="Back again",
+                actor=officer,
+            )
+        services.plan_hand_over(
+            plan=plan,
+            to_organisation=Organisation.objects.get(code="penal-system"),
+            to_stage="penitentiary",
+            reason="Admitted on a new sentence",
+            actor=w["psychologist"],
+        )
+        plan.refresh_from_db()
+        assert (plan.stage, plan.probation_office) == ("penitentiary", None)
+        assert not Person.objects.visible_to(staff(Role.PROBATION, second)).exists()
 
 
 class TestAssessmentHookAndSchedule:

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "qadam.assessment",
     "qadam.demo",
     "qadam.plans",
+    "qadam.probation",
     "qadam.sentences",
 ]
 

@@ -103,6 +103,9 @@ class User(AbstractUser):
     institutions = models.ManyToManyField(
         "custody.Institution", blank=True, verbose_name=_("institutions in scope")
     )
+    probation_offices = models.ManyToManyField(
+        "probation.ProbationOffice", blank=True, verbose_name=_("probation offices in scope")
+    )
     language = models.CharField(
         _("interface language"),
         max_length=2,

@@ -13,6 +13,7 @@ from qadam.core.models import Region, User
 from qadam.core.roles import Role, ScopeLevel
 from qadam.core.roles_sync import group_for, sync_role_groups
 from qadam.custody.models import Institution
+from qadam.probation.models import ProbationOffice
 
 DEMO_PASSWORD = "qadam-demo-2026"  # noqa: S105 - demo only, printed on purpose
 SYSTEM_USERNAME = "demo-generator"
@@ -24,7 +25,7 @@ DEMO_USERS: tuple[tuple[str, Role, str, str, str], ...] = (
     ("psychologist", Role.PSYCHOLOGIST, ScopeLevel.INSTITUTION, "Динара", "Ахметова"),
     ("medical", Role.MEDICAL, ScopeLevel.INSTITUTION, "Сергей", "Ковалёв"),
     ("head", Role.HEAD, ScopeLevel.INSTITUTION, "Марат", "Жақыпов"),
-    ("probation", Role.PROBATION, ScopeLevel.REGION, "Гүлнар", "Исабаева"),
+    ("probation", Role.PROBATION, ScopeLevel.PROBATION_OFFICE, "Гүлнар", "Исабаева"),
     ("em_operator", Role.EM_OPERATOR, ScopeLevel.REGION, "Олжас", "Нұрланов"),
     ("prosecutor", Role.PROSECUTOR, ScopeLevel.REGION, "Елена", "Морозова"),
     ("monitor", Role.MONITOR, ScopeLevel.REGION, "Сәуле", "Қасымова"),
@@ -50,6 +51,17 @@ def demo_institution() -> Institution | None:
     return colonies.filter(type__code="MED").first() or colonies.first()
 
 
+def demo_probation_office(region: Region | None) -> ProbationOffice | None:
+    """The office in the demo institution's region (its first by code): the probation officer's
+    office, which receives the plans of persons released there."""
+    if region is None:
+        return None
+    office: ProbationOffice | None = (
+        ProbationOffice.objects.active().filter(region=region).order_by("code").first()
+    )
+    return office
+
+
 def system_user() -> User:
     """The account that generated data is recorded by; it cannot log in."""
     user, created = User.objects.get_or_create(
@@ -68,6 +80,7 @@ def create_demo_users(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
     sync_role_groups()
     institution = demo_institution()
     region: Region | None = institution.region if institution is not None else None
+    office = demo_probation_office(region)
     logins: list[DemoLogin] = []
     for username, role, level, first_name, last_name in DEMO_USERS:
         user, _created = User.objects.get_or_create(username=username)
@@ -83,12 +96,16 @@ def create_demo_users(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         user.groups.set([group_for(role)])
         user.institutions.clear()
         user.regions.clear()
+        user.probation_offices.clear()
         if level == ScopeLevel.INSTITUTION and institution is not None:
             user.institutions.add(institution)
             scope = f"{institution.code} ({institution.region.code})"
         elif level == ScopeLevel.REGION and region is not None:
             user.regions.add(region)
             scope = f"{region.code} {region.name_en}"
+        elif level == ScopeLevel.PROBATION_OFFICE and office is not None:
+            user.probation_offices.add(office)
+            scope = f"{office.code} {office.name_en}"
         elif level == ScopeLevel.NATIONAL:
             scope = "national"
         else:

@@ -24,6 +24,7 @@ from qadam.plans.models import (
     Stage,
     StepStatus,
 )
+from qadam.probation.models import ProbationOffice
 
 
 class NeedForm(forms.Form):
@@ -141,11 +142,32 @@ class ReviewForm(forms.Form):
     )
 
 
+def _office_order(office: ProbationOffice) -> NaturalKey:
+    return natural_key(office.name)
+
+
+class ProbationOfficeField(NaturalOrderChoiceField):
+    """An office by its name in the reader's language, with its region."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} — {obj.region.name}"
+
+
 class HandoverForm(forms.Form):
     to_organisation = forms.ModelChoiceField(
         label=_("Receiving organisation"), queryset=Organisation.objects.all()
     )
     to_stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices)
+    probation_office = ProbationOfficeField(
+        label=_("Probation office"),
+        queryset=ProbationOffice.objects.active().select_related("region"),
+        required=False,
+        sort_key=_office_order,
+        help_text=_(
+            "Needed when the plan moves to the stage after release: the office where the person "
+            "will be supervised. Its probation officers continue the plan."
+        ),
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -94,6 +94,17 @@ class Plan(models.Model):
         verbose_name=_("institution"),
         help_text=_("The institution where the plan is kept while the person is in custody."),
     )
+    probation_office = models.ForeignKey(
+        "probation.ProbationOffice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        verbose_name=_("probation office"),
+        help_text=_(
+            "The office that continues the plan after release; its officers see the person."
+        ),
+    )
     created_at = models.DateTimeField(_("started"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -107,6 +118,13 @@ class Plan(models.Model):
         verbose_name = _("resocialisation plan")
         verbose_name_plural = _("resocialisation plans")
         indexes = [models.Index(fields=["institution", "next_review_due"])]
+        constraints = [
+            # Only a plan after release is with a probation office (set by the hand-over).
+            models.CheckConstraint(
+                condition=models.Q(probation_office__isnull=True) | models.Q(stage="post_release"),
+                name="plan_probation_office_after_release",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} #{self.pk}"
@@ -370,6 +388,14 @@ class Handover(models.Model):
     )
     from_stage = models.CharField(max_length=16, choices=Stage.choices)
     to_stage = models.CharField(_("new stage"), max_length=16, choices=Stage.choices)
+    to_probation_office = models.ForeignKey(
+        "probation.ProbationOffice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("receiving probation office"),
+    )
     reason = models.TextField(_("reason"))
     handed_over_at = models.DateTimeField(default=timezone.now)
     handed_over_by = models.ForeignKey(

@@ -168,7 +168,7 @@ def plan_overview(plan: Plan, today: date) -> PlanOverview:
         reviews=list(Review.objects.filter(plan=plan).select_related("reviewer")[:20]),
         handovers=list(
             Handover.objects.filter(plan=plan).select_related(
-                "from_organisation", "to_organisation", "handed_over_by"
+                "from_organisation", "to_organisation", "to_probation_office", "handed_over_by"
             )
         ),
     )

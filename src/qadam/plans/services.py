@@ -40,6 +40,7 @@ from qadam.plans.progress import PROOF_KINDS
 if TYPE_CHECKING:
     from qadam.core.models import User
     from qadam.people.models import Person
+    from qadam.probation.models import ProbationOffice
 
 PRIORITY_BY_LEVEL = {"very_high": 1, "high": 1, "medium": 2, "moderate": 2, "low": 3}
 IGNORED_LEVELS = frozenset({"", "none", "no_need"})
@@ -742,16 +743,49 @@ def plan_review_record(
 
 @transaction.atomic
 def plan_hand_over(
-    *, plan: Plan, to_organisation: Organisation, to_stage: str, reason: str, actor: User
+    *,
+    plan: Plan,
+    to_organisation: Organisation,
+    to_stage: str,
+    reason: str,
+    actor: User,
+    probation_office: ProbationOffice | None = None,
 ) -> Handover:
-    """Hand the same plan to another organisation and/or stage (custody → probation)."""
+    """Hand the same plan to another organisation and/or stage (custody → probation).
+
+    After release (the post-release stage) the plan goes to one probation office, whose officers
+    then see the person and continue the plan; at any other stage it is with no office. Moving a
+    post-release plan to another office (the person moved) is a hand-over too."""
     _require_manage(actor, plan.person)
     plan = _lock(plan)
     errors: dict[str, list[Any]] = {}
+    after_release = to_stage == Stage.POST_RELEASE
     if to_stage not in Stage.values:
         errors["to_stage"] = [_("Choose the stage the plan moves to.")]
-    elif to_stage == plan.stage and to_organisation.pk == plan.organisation_id:
+    elif (
+        to_stage == plan.stage
+        and to_organisation.pk == plan.organisation_id
+        and (probation_office.pk if probation_office else None) == plan.probation_office_id
+    ):
         errors["to_organisation"] = [_("The plan is already with this organisation at this stage.")]
+    if to_stage in Stage.values and after_release and probation_office is None:
+        errors["probation_office"] = [
+            _("Choose the probation office that continues the plan after release.")
+        ]
+    elif to_stage in Stage.values and not after_release and probation_office is not None:
+        errors["probation_office"] = [
+            _(
+                "A probation office receives the plan only after release: leave the office empty "
+                "for this stage."
+            )
+        ]
+    elif probation_office is not None and not probation_office.is_active:
+        errors["probation_office"] = [_("This probation office is closed; choose another.")]
+    elif probation_office is not None and probation_office.organisation_id != to_organisation.pk:
+        errors["probation_office"] = [
+            _("This office belongs to %(organisation)s: choose it as the receiving organisation.")
+            % {"organisation": probation_office.organisation.name}
+        ]
     if not reason.strip():
         errors["reason"] = [_("Say why the plan is handed over.")]
     if errors:
@@ -762,12 +796,15 @@ def plan_hand_over(
         to_organisation=to_organisation,
         from_stage=plan.stage,
         to_stage=to_stage,
+        to_probation_office=probation_office,
         reason=reason.strip(),
         handed_over_by=actor,
     )
+    from_office_id = plan.probation_office_id
     plan.organisation = to_organisation
     plan.stage = to_stage
-    plan.save(update_fields=["organisation", "stage"])
+    plan.probation_office = probation_office
+    plan.save(update_fields=["organisation", "stage", "probation_office"])
     if handover.from_stage != to_stage:
         version = _open_draft(plan, actor, f"stage: {handover.from_stage} → {to_stage}")
         version.stage = to_stage
@@ -783,6 +820,8 @@ def plan_hand_over(
             "to_organisation": to_organisation.pk,
             "from_stage": handover.from_stage,
             "to_stage": to_stage,
+            "from_probation_office": from_office_id,
+            "to_probation_office": probation_office.pk if probation_office else None,
         },
     )
     return handover

@@ -66,7 +66,8 @@ def _person(request: AuthenticatedHttpRequest, person_pk: int) -> Person:
 
 def _plan(person: Person) -> Plan:
     plan: Plan = get_object_or_404(
-        Plan.objects.select_related("organisation", "institution"), person=person
+        Plan.objects.select_related("organisation", "institution", "probation_office"),
+        person=person,
     )
     plan.person = person
     return plan
@@ -127,7 +128,11 @@ def _page_context(
 def plan_detail(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResponse:
     require(policies.can_view_plan(request.user))
     person = _person(request, person_pk)
-    plan = Plan.objects.select_related("organisation", "institution").filter(person=person).first()
+    plan = (
+        Plan.objects.select_related("organisation", "institution", "probation_office")
+        .filter(person=person)
+        .first()
+    )
     if plan is not None:
         plan.person = person
     audit_view(actor=request.user, person_id=person.pk, verb="plan viewed")
@@ -415,6 +420,7 @@ def hand_over(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResponse
             plan=plan,
             to_organisation=d["to_organisation"],
             to_stage=d["to_stage"],
+            probation_office=d["probation_office"],
             reason=d["reason"],
             actor=request.user,
         ),

@@ -81,7 +81,11 @@ class TestDemoPlans:
 
     def test_some_plans_were_handed_over_to_probation_at_release(self, demo: DemoContext) -> None:
         released = {r.person_id: r for r in released_after_sentence(demo.today)}
-        after = list(Plan.objects.filter(stage=Stage.POST_RELEASE).select_related("organisation"))
+        after = list(
+            Plan.objects.filter(stage=Stage.POST_RELEASE).select_related(
+                "organisation", "probation_office", "person__last_institution"
+            )
+        )
         assert len(after) == demo.summary["plans"]["post_release"] > 5
         handovers = {h.plan_id: h for h in Handover.objects.select_related("to_organisation")}
         assert set(handovers) == {plan.pk for plan in after}
@@ -100,6 +104,10 @@ class TestDemoPlans:
             )
             handover = handovers[plan.pk]
             assert handover.to_organisation == plan.organisation
+            # The office of the region the person was released from; its officers see them.
+            assert plan.probation_office is not None
+            assert plan.probation_office.region_id == plan.person.last_institution.region_id
+            assert handover.to_probation_office_id == plan.probation_office_id
             assert (handover.from_stage, handover.to_stage) == ("pre_release", "post_release")
             assert handover.handed_over_at.date() == release.released_on
             steps = PlanStep.objects.filter(goal__need__plan=plan)

@@ -776,7 +776,33 @@ def plans(ctx: DemoContext) -> None:
     reset_sequences(
         [Plan, PlanVersion, PlanNeed, PlanGoal, PlanStep, Evidence, Agreement, Review, Handover]
     )
+    made["with_probation_office"] = _assign_probation_offices()
     ctx.summary["plans"] = made
+
+
+def _assign_probation_offices() -> int:
+    """Each plan handed over after release goes to the probation office of the region the person
+    was released from (the first office of the region by code), on the plan and on its hand-over
+    row, so that the office's officers see the person. Returns the plans assigned."""
+    from qadam.probation.models import ProbationOffice
+
+    offices: dict[int, int] = {}
+    for office in ProbationOffice.objects.filter(is_active=True).order_by("code"):
+        offices.setdefault(office.region_id, office.pk)
+    assigned = 0
+    with transaction.atomic():
+        for region_id, office_id in offices.items():
+            plans = Plan.objects.filter(
+                stage=Stage.POST_RELEASE,
+                probation_office__isnull=True,
+                person__last_institution__region_id=region_id,
+            )
+            ids = list(plans.values_list("pk", flat=True))
+            assigned += Plan.objects.filter(pk__in=ids).update(probation_office_id=office_id)
+            Handover.objects.filter(
+                plan_id__in=ids, to_stage=Stage.POST_RELEASE, to_probation_office__isnull=True
+            ).update(to_probation_office_id=office_id)
+    return assigned
 
 
 register("plans", plans, after=["custody", "assessments"])

@@ -42,7 +42,10 @@ def _person_scope(user: User, prefix: str) -> models.Q | None:
                 )
             }
         )
-    return None
+    # Other scopes (probation offices) as the people module defines them.
+    from qadam.people.querysets import visible_persons_q
+
+    return visible_persons_q(user, through=prefix.removesuffix("__"))
 
 
 class VerdictQuerySet(models.QuerySet[Any]):

@@ -106,7 +106,7 @@ EXPECTED = {
     "custody.populationsnapshotcount": "29111:396eac9accd458051f5a",
     "assessment.assessment": "602:4d63a0e96725283bedee",
     "assessment.reassessment": "306:86d5474c64255c12b49d",
-    "plans.plan": "316:4868a1c156d2e4acfcc3",
+    "plans.plan": "316:5c283cded2add893f93f",
     "plans.planversion": "698:57faccfd2086ef765599",
     "plans.planneed": "1813:1d957fff8e31237669c8",
     "plans.plangoal": "1813:a52e8878e6eef37581dc",
@@ -114,7 +114,7 @@ EXPECTED = {
     "plans.evidence": "2047:82fc49bf183cdf918870",
     "plans.agreement": "521:4a3b0fe69b44032d48a2",
     "plans.review": "285:3719c11902644552265e",
-    "plans.handover": "92:32aab702f8cfa4b2e95d",
+    "plans.handover": "92:b80adc34f9c8f4da3d5c",
 }
 
 

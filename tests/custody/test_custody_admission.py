@@ -131,7 +131,8 @@ def test_new_person_is_admitted_with_everything_in_one_go(world: dict[str, Any])
         "detention basis recorded",
         "person admitted",
         "admission record taken",
-        "reassessment scheduled",  # the admission brings the assessment forward (same transaction)
+        # No "reassessment scheduled": a person on remand is presumed innocent and is not put on
+        # the risk assessment schedule (assessment.services.SCHEDULED_LEGAL_STATUS).
     }
 
 

@@ -114,11 +114,18 @@ def test_admission_brings_the_reassessment_within_the_event_window(
     person = PersonFactory()
     movement = _admit(person, world)
     row = Reassessment.objects.get(person=person)
-    assert (row.due_on, row.reason) == (_today() + timedelta(days=30), "admission")
+    # Never assessed: the first assessment is due within the window from the day held under the
+    # sentence (the admission).
+    since = timezone.localtime(movement.occurred_at).date()
+    assert (row.due_on, row.reason) == (since + timedelta(days=30), "first")
     event = AuditEvent.objects.get(verb="reassessment scheduled", person_id=person.pk)
     assert event.actor == officer
     assert event.reason == f"admission recorded (ledger event {movement.pk})"
-    assert event.details == {"event": "admission", "due_on": row.due_on.isoformat()}
+    assert event.details == {
+        "event": "first",
+        "due_on": row.due_on.isoformat(),
+        "since": since.isoformat(),
+    }
 
 
 def test_readmission_brings_the_plan_review_forward(world: dict[str, Any]) -> None:
@@ -154,7 +161,7 @@ def test_readmission_brings_the_plan_review_forward(world: dict[str, Any]) -> No
 
 def test_arrival_after_transfer_brings_the_plan_review_forward(world: dict[str, Any]) -> None:
     person = PersonFactory()
-    _admit(person, world)
+    admission = _admit(person, world)
     plan = plans.plan_start(person=person, actor=world["psychologist"])
     regular_due = plan.next_review_due
     assert regular_due > _today() + timedelta(days=300)
@@ -171,7 +178,9 @@ def test_arrival_after_transfer_brings_the_plan_review_forward(world: dict[str, 
     assert (event.actor, event.person_id) == (officer, person.pk)
     assert event.reason == f"arrival on transfer recorded (ledger event {arrival.pk})"
     row = Reassessment.objects.get(person=person)
-    assert (row.due_on, row.reason) == (_today() + timedelta(days=30), "transfer")
+    # Never assessed: the transfer keeps the first assessment's date (from the admission).
+    since = timezone.localtime(admission.occurred_at).date()
+    assert (row.due_on, row.reason) == (since + timedelta(days=30), "first")
 
 
 def test_a_move_within_the_institution_schedules_nothing(world: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Every assessment route × every role. Assessments are shown to roles holding
 `view_assessment` (psychologist, probation, head), made by `assess_person` (psychologist),
 overrides decided by `approve_assessment_override` (head); instruments are also shown to the
-analyst (`validate_instruments`). A person outside the user's scope is a 404.
+analyst (`validate_instruments`), and new versions loaded by the analyst and the administrator
+(`manage_reference_data`). A person outside the user's scope is a 404.
 
 The API takes bearer tokens, which only roles holding `use_api` (reception, psychologist,
 probation, head) may use: the psychologist, the probation officer and the head read assessments
@@ -19,6 +20,9 @@ VIEWERS = roles(Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD)
 ASSESSORS = roles(Role.PSYCHOLOGIST)
 APPROVERS = roles(Role.HEAD)
 INSTRUMENT_READERS = roles(Role.PSYCHOLOGIST, Role.PROBATION, Role.HEAD, Role.ANALYST)
+# A new instrument version is loaded by those who validate instruments (`validate_instruments`)
+# and by the administrators of reference data (`manage_reference_data`).
+INSTRUMENT_LOADERS = roles(Role.ANALYST, Role.ADMIN)
 PLANNERS = roles(Role.PSYCHOLOGIST, Role.PROBATION)
 CREATED = 201
 
@@ -108,6 +112,7 @@ ROUTES = [
     RouteSpec("assessment:override_list", VIEWERS),
     RouteSpec("assessment:instrument_list", INSTRUMENT_READERS),
     RouteSpec("assessment:instrument_detail", INSTRUMENT_READERS, kwargs=_instrument),
+    RouteSpec("assessment:instrument_upload", INSTRUMENT_LOADERS),
     RouteSpec(
         "assessment:person_assessments",
         VIEWERS,

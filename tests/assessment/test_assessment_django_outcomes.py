@@ -90,9 +90,11 @@ class TestOutcomeWithin:
         released = timezone.make_aware(datetime(2024, 6, 1, 12))
         assert outcome_within(released, None, 1, date(2025, 5, 31)) == -1
         assert outcome_within(released, None, 1, date(2025, 6, 1)) == 0
-        # A re-admission inside the window is known before the window ends.
+        # A re-admission inside a window still open is not counted yet: the releases of the same
+        # days not re-admitted are censored, so counting it would raise their re-admission rate.
         early = timezone.make_aware(datetime(2024, 9, 1, 12))
-        assert outcome_within(released, early, 2, date(2025, 1, 1)) == 1
+        assert outcome_within(released, early, 2, date(2025, 1, 1)) == -1
+        assert outcome_within(released, early, 1, date(2025, 6, 1)) == 1
 
 
 class TestObservations:

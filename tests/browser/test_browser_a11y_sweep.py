@@ -39,6 +39,7 @@ LANGUAGE_SAMPLE = frozenset(
         "sentences:detail",
         "sentences:sheet",
         "assessment:assess",
+        "assessment:instrument_upload",
         "plans:plan_detail",
         "plans:plan_print",
     }

@@ -4,6 +4,7 @@ ethnicity, nationality and race can never be asked (the instrument schema refuse
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import date
 from typing import Any
 
@@ -11,9 +12,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from qadam.assessment.charts import signed_points
-from qadam.assessment.engine import LAYERS, Instrument
+from qadam.assessment.engine import LAYERS, Instrument, InstrumentError, parse_instrument
 from qadam.assessment.models import AssessmentKind, BandOverride
 from qadam.assessment.services import answer_field
 from qadam.assessment.texts import LAYER_LABELS, NEED_AREA_LABELS, language
@@ -205,3 +207,207 @@ class OverrideFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), *BandOverride.Status.choices],
     )
+
+
+# --- Loading an instrument version ----------------------------------------------------------------
+
+MAX_INSTRUMENT_BYTES = 1_000_000
+_WHERE = r"(?P<where>.+?): "
+# The schema validator's problems (`engine.schema`, in English: the engine has no Django) in the
+# user's language: each message pattern with its translation; where in the file it is stays as
+# the validator names it ("items[3] (age).options[1].points"). A problem that no pattern matches
+# is shown as the validator wrote it.
+INSTRUMENT_PROBLEMS: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(_WHERE + pattern), message)
+    for pattern, message in [
+        (
+            r"must be a table with kk, ru and en texts",
+            _("must be a table of texts in Kazakh (kk), Russian (ru) and English (en)"),
+        ),
+        (r"text is missing or empty", _("the text is missing or empty")),
+        (
+            r"unknown languages (?P<value>.+); use kk, ru and en",
+            _("unknown languages %(value)s; use kk, ru and en"),
+        ),
+        (r"must be a finite number, not (?P<value>.+)", _("must be a number, not %(value)s")),
+        (
+            r"must be a code of letters, digits, '_', '\.', '-', not (?P<value>.+)",
+            _("must be a code of Latin letters, digits, “_”, “.” and “-”, not %(value)s"),
+        ),
+        (
+            r"must be a date \(YYYY-MM-DD\), not (?P<value>.+)",
+            _("must be a date (YYYY-MM-DD), not %(value)s"),
+        ),
+        (r"must be a whole number, not (?P<value>.+)", _("must be a whole number, not %(value)s")),
+        (
+            r"change items only take points off \(zero or negative points\)",
+            _("a change item only takes points off (zero or negative points)"),
+        ),
+        (
+            r"must be a list of raw values \(text or whole numbers\)",
+            _("must be a list of raw values (texts or whole numbers)"),
+        ),
+        (
+            r"min (?P<min>\S+) must be below max (?P<max>\S+)",
+            _("min %(min)s must be below max %(max)s"),
+        ),
+        (r"must be true or false", _("must be true or false")),
+        (r"unknown keys (?P<value>.+)", _("unknown keys %(value)s; remove or rename them")),
+        (
+            r"must be one of the Central Eight (?P<allowed>.+), not (?P<value>.+)",
+            _("must be one of the Central Eight need areas %(allowed)s, not %(value)s"),
+        ),
+        (
+            r"must be one of (?P<allowed>.+), not (?P<value>.+)",
+            _("must be one of %(allowed)s, not %(value)s"),
+        ),
+        (
+            r"a (?P<layer>\w+) item must name the need area it informs",
+            _("a %(layer)s item must name the need area it informs (need_area)"),
+        ),
+        (
+            r"must name where the answer comes from",
+            _("must name where the answer comes from (source)"),
+        ),
+        (
+            r"refers to (?P<value>.+?): ethnicity, nationality and race are never inputs "
+            r"\(they may be used only in the fairness audit\)",
+            _(
+                "refers to %(value)s: ethnicity, nationality and race are never inputs (they may "
+                "be used only in the fairness audit)"
+            ),
+        ),
+        (
+            r"an item needs at least two answer options",
+            _("an item needs at least two answer options"),
+        ),
+        (r"duplicate option codes (?P<value>.+)", _("the option codes %(value)s occur twice")),
+        (
+            r"value (?P<value>.+) selects both (?P<first>.+) and (?P<second>.+)",
+            _("the value %(value)s selects both %(first)s and %(second)s"),
+        ),
+        (
+            r"only one option may take missing values",
+            _("only one option may take missing values"),
+        ),
+        (r"only one option may take other values", _("only one option may take other values")),
+        (
+            r"a change item needs an option with negative points \(progress\)",
+            _("a change item needs an option with negative points (progress)"),
+        ),
+        (
+            r"this engine reads schema (?P<supported>\S+), not (?P<value>.+)",
+            _("this version of Qadam reads schema %(supported)s, not %(value)s"),
+        ),
+        (
+            r"must be a version text such as '1\.0\.0'",
+            _("must be a version text such as “1.0.0”"),
+        ),
+        (r"must be after valid_from (?P<value>\S+)", _("must be after valid_from %(value)s")),
+        (
+            r"must say on which data the instrument was validated, or (?P<value>.+)",
+            _("must say on which data the instrument was validated, or %(value)s"),
+        ),
+        (r"an instrument needs at least one item", _("an instrument needs at least one item")),
+        (r"duplicate item codes (?P<value>.+)", _("the item codes %(value)s occur twice")),
+        (
+            r"needs at least one of (?P<value>.+) with intercept and slope",
+            _("needs at least one of %(value)s with an intercept and a slope"),
+        ),
+        (r"unknown horizon; use (?P<value>.+)", _("unknown horizon; use %(value)s")),
+        (
+            r"must be a table with intercept and slope",
+            _("must be a table with an intercept and a slope"),
+        ),
+        (
+            r"must be positive: more points, more risk",
+            _("must be positive: more points mean more risk"),
+        ),
+        (r"an instrument needs at least one band", _("an instrument needs at least one band")),
+        (
+            r"min_points must rise: (?P<band>.+) does not start above (?P<previous>.+)",
+            _("min_points must rise: band %(band)s does not start above band %(previous)s"),
+        ),
+        (
+            r"the lowest possible total is (?P<value>\S+); the first band must start at or below "
+            r"it",
+            _("the lowest possible total is %(value)s; the first band must start at or below it"),
+        ),
+        (
+            r"must be the code of a band, not (?P<value>.+)",
+            _("must be the code of a band, not %(value)s"),
+        ),
+        (r"must be a table", _("must be a table")),
+    ]
+]
+_TOML_POSITION = re.compile(r"\(at line (?P<line>\d+), column (?P<column>\d+)\)")
+
+
+def instrument_problem_text(problem: str) -> tuple[str, bool]:
+    """One problem of the schema validator in the user's language, and whether it was known."""
+    for pattern, message in INSTRUMENT_PROBLEMS:
+        match = pattern.fullmatch(problem)
+        if match is not None:
+            fields = match.groupdict()
+            where = fields.pop("where")
+            return f"{where}: {str(message) % fields}", True
+    return problem, False
+
+
+class InstrumentUploadForm(forms.Form):
+    """An instrument file: read as UTF-8 TOML and validated by the engine's schema here, so that
+    every problem is shown in the user's language; storing it is `services.instrument_load`."""
+
+    definition = forms.FileField(
+        label=_("Instrument file (TOML)"),
+        help_text=_(
+            "A new version of an instrument, written as the shipped instrument is, or fitted by "
+            "“qadam assessment fit”. A published version never changes: a changed file needs a "
+            "new version."
+        ),
+        error_messages={"required": _("Choose the instrument file to upload.")},
+    )
+
+    def clean_definition(self) -> str:
+        upload = self.cleaned_data["definition"]
+        if upload.size > MAX_INSTRUMENT_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB; an instrument file is far smaller.")
+                % {"size": MAX_INSTRUMENT_BYTES // 1_000_000}
+            )
+        try:
+            text: str = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                _("The file is not UTF-8 text; save it as UTF-8 and upload it again.")
+            ) from None
+        self.origin = str(upload.name or "upload")
+        try:
+            parsed = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            position = _TOML_POSITION.search(str(error))
+            if position is None:
+                raise forms.ValidationError(
+                    _("The file is not valid TOML (at its end): %(error)s") % {"error": error}
+                ) from None
+            raise forms.ValidationError(
+                _("The file is not valid TOML at line %(line)s, column %(column)s: %(error)s")
+                % {**position.groupdict(), "error": error}
+            ) from None
+        try:
+            parse_instrument(parsed, origin=self.origin)
+        except InstrumentError as error:
+            problems = [instrument_problem_text(p)[0] for p in error.problems]
+            raise forms.ValidationError(
+                [
+                    ngettext(
+                        "The instrument does not validate; fix this problem and upload it again:",
+                        "The instrument does not validate; fix these %(count)s problems and "
+                        "upload it again:",
+                        len(problems),
+                    )
+                    % {"count": len(problems)},
+                    *problems,
+                ]
+            ) from None
+        return text

@@ -9,6 +9,7 @@ urlpatterns = [
     path("overrides/<int:pk>/decide/", views.override_decide, name="override_decide"),
     path("instruments/", views.instrument_list, name="instrument_list"),
     path("instruments/<int:pk>/", views.instrument_detail, name="instrument_detail"),
+    path("instruments/upload/", views.instrument_upload, name="instrument_upload"),
     path("person/<int:person_pk>/", views.person_assessments, name="person_assessments"),
     path("person/<int:person_pk>/new/", views.assess, name="assess"),
     path("person/<int:person_pk>/preview/", views.preview, name="preview"),

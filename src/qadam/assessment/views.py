@@ -7,7 +7,8 @@ that need fixing (HTTP 400 without htmx), never as a server error.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,10 +36,10 @@ from qadam.assessment.texts import (
 from qadam.core.audit import audit_export, audit_search, audit_view
 from qadam.core.errors import ServiceError
 from qadam.core.exports import export_response
-from qadam.core.form_pages import person_form_page
+from qadam.core.form_pages import apply_service_errors, person_form_page
 from qadam.core.http import AuthenticatedHttpRequest
 from qadam.core.pagination import paginate, sort_key
-from qadam.core.policies import require
+from qadam.core.policies import has_capability, require
 from qadam.custody.models import Institution
 from qadam.people.models import Person
 
@@ -657,4 +658,99 @@ def instrument_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "local_cohort": local.get("cohort", {}),
             "can_validate": policies.can_validate_instruments(request.user),
         },
+    )
+
+
+# --- Loading an instrument version ---------------------------------------------------------------
+
+
+def _can_load_instruments(user: Any) -> bool:
+    """The analysts who validate instruments and the administrators of reference data (the
+    service's own check)."""
+    return policies.can_validate_instruments(user) or has_capability(user, "manage_reference_data")
+
+
+def _short_date(day: date | None) -> str:
+    return "—" if day is None else date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _loaded_message(instrument: Instrument, timeline: list[Any], today: date) -> str:
+    """What the upload did and from when staff assess with the version."""
+    stored = _("%(instrument)s was loaded: valid from %(valid_from)s to %(valid_to)s.") % {
+        "instrument": f"{instrument.name} {instrument.version}",
+        "valid_from": _short_date(instrument.valid_from),
+        "valid_to": _short_date(instrument.valid_to),
+    }
+    start = next(
+        (
+            period.start
+            for period in timeline
+            if period.instrument is not None and period.instrument.pk == instrument.pk
+        ),
+        None,
+    )
+    if start is None:
+        in_force = _(
+            "It is not in force on any day from today on: its validity has ended, or a version "
+            "that starts later is in force over all of it."
+        )
+    elif start == today:
+        in_force = _("New assessments use it from today.")
+    else:
+        in_force = _("New assessments use it from %(date)s.") % {"date": _short_date(start)}
+    return f"{stored} {in_force}"
+
+
+@login_required
+def instrument_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload a new instrument version (TOML). The form reads and validates the file and shows
+    every problem in the user's language; `services.instrument_load` stores and audits it.
+    Nothing is stored on error; the same file again changes nothing."""
+    from qadam.assessment.local_command import in_force_timeline
+
+    user = request.user
+    require(_can_load_instruments(user))
+    form = forms.InstrumentUploadForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            text: str = form.cleaned_data["definition"]
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            stored_before = Instrument.objects.filter(definition_sha256=digest).exists()
+            try:
+                instrument = services.instrument_load(text=text, actor=user, origin=form.origin)
+            except ServiceError as error:
+                apply_service_errors(error, form)
+            else:
+                today = timezone.localdate()
+                if stored_before:
+                    messages.info(
+                        request,
+                        _("%(instrument)s is already stored with this definition; nothing changed.")
+                        % {"instrument": f"{instrument.name} {instrument.version}"},
+                    )
+                else:
+                    messages.success(
+                        request, _loaded_message(instrument, in_force_timeline(today), today)
+                    )
+                target = (
+                    "assessment:instrument_list"
+                    if policies.can_view_instruments(user)
+                    else "assessment:instrument_upload"
+                )
+                return HttpResponseRedirect(reverse(target))
+        status = 400
+    return render(
+        request,
+        "assessment/instrument_upload.html",
+        {
+            "form": form,
+            "timeline": in_force_timeline(),
+            "today": timezone.localdate(),
+            "can_view_instruments": policies.can_view_instruments(user),
+        },
+        status=status,
     )

@@ -1,8 +1,11 @@
-"""`qadam assessment fit|validate`: fit instruments on outcome data and validate them.
+"""`qadam assessment`: fit instruments on outcome data, validate them, put a version into use.
 
     qadam assessment fit --data CSV --mapping TOML --out DIR
     qadam assessment validate --data CSV --mapping TOML --instrument TOML --out DIR
+    qadam assessment load FILE.toml [--user USERNAME]
     qadam assessment validate-local [--years 1|2|3] [--out DIR] [--instrument CODE]
+    qadam assessment export-local --instrument CODE [--version V] --out DIR [--as-of DATE]
+        [--test-from DATE] [--min-rows N] [--user USERNAME]
 
 The data default to the NIJ Georgia file under SHARED_DATA_DIR and the mapping to the one shipped
 for it. Bad input ends with a message that says what to fix and a non-zero exit status.
@@ -10,6 +13,8 @@ for it. Bad input ends with a message that says what to fix and a non-zero exit 
 
 from __future__ import annotations
 
+import argparse
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +34,43 @@ def _default_data() -> Path:
     return Path(settings.SHARED_DATA_DIR) / "nij-georgia" / "NIJRecid.csv"
 
 
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _min_rows(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 10:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a whole number of at least 10")
+    return number
+
+
+EXPORT_HELP = """write DIR/registry.csv and DIR/mapping.toml from the registry's outcomes, for
+`fit` and `validate`: one row per person released after an assessment with the instrument (the
+observations of validate-local) with the answers by item code, sex, re-admission within 1, 2 and
+3 years (empty while censored), the train/test split by release date and, when both groups are
+large enough, the citizenship group of the fairness audit (never an input). The files hold no
+names, IINs, dates or record ids; persons released less than a year before the as-of date are
+left out. Every export is audited (who, what, how many rows)."""
+
+
 class Command(BaseCommand):
-    help = "Fit risk instruments on outcome data, or validate an instrument on outcome data."
+    help = (
+        "Fit risk instruments on outcome data, validate them, load a version into use, and "
+        "validate or export on the registry's own outcomes."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(
-            dest="action", required=True, metavar="{fit,validate,validate-local}"
+            dest="action",
+            required=True,
+            metavar="{fit,validate,load,validate-local,export-local}",
         )
         fit = subcommands.add_parser(
             "fit", help="fit an unrestricted model and an integer-point instrument; validate both"
@@ -63,11 +99,48 @@ class Command(BaseCommand):
         local.add_argument("--instrument", help="instrument code (default: the one in force)")
         local.add_argument("--min-rows", type=int, default=100)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "validate-local":
-            from qadam.assessment.local_command import validate_local_command
+        load = subcommands.add_parser(
+            "load",
+            help="validate an instrument file and store it as a version; print what is in force "
+            "when (the same file again changes nothing)",
+        )
+        load.add_argument("file", type=Path, help="instrument TOML")
+        load.add_argument("--user", help="the member of staff loading it (audited)")
 
-            validate_local_command(self, options)
+        export = subcommands.add_parser("export-local", help=EXPORT_HELP, description=EXPORT_HELP)
+        export.add_argument("--instrument", required=True, help="instrument code")
+        export.add_argument("--version", help="instrument version (default: the latest stored)")
+        export.add_argument("--out", type=Path, required=True, help="directory for the two files")
+        export.add_argument(
+            "--as-of",
+            type=_day,
+            help="count releases, re-admissions and assessments up to this day (default: today)",
+        )
+        export.add_argument(
+            "--test-from",
+            type=_day,
+            help="persons released on or after this day form the test set (default: the later "
+            "30%% of release dates)",
+        )
+        export.add_argument(
+            "--min-rows",
+            type=_min_rows,
+            default=100,
+            help="fewest persons in each of the train and test sets (default 100)",
+        )
+        export.add_argument("--user", help="the member of staff exporting (audited)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action in {"load", "validate-local", "export-local"}:
+            from qadam.assessment import local_command
+
+            run = {
+                "load": local_command.load_command,
+                "validate-local": local_command.validate_local_command,
+                "export-local": local_command.export_local_command,
+            }[action]
+            run(self, options)
             return
         data = options["data"] or _default_data()
         try:

@@ -612,3 +612,28 @@ class TestReference:
         assert low < float(noisy.mean()) < high
         assert high - low == pytest.approx(2 * 1.96 * 0.05 / np.sqrt(4000), rel=0.15)
         assert paired_interval(np.full(500, 0.002)) == pytest.approx((0.002, 0.002))
+
+
+def test_identical_predictions_give_an_intercept_but_no_slope() -> None:
+    from qadam.assessment.fitting.validate import calibration_intercept_slope
+
+    intercept, slope = calibration_intercept_slope(
+        np.array([0.3, 0.3, 0.3, 0.3]), np.array([0, 1, 1, 0], dtype=np.int8)
+    )
+    assert slope is None
+    assert intercept is not None
+    assert intercept == pytest.approx(np.log(0.5 / 0.5) - np.log(0.3 / 0.7), abs=1e-3)
+
+
+def test_an_answer_coded_other_or_missing_keeps_the_merged_options_apart() -> None:
+    from qadam.assessment.engine.batch import MISSING
+    from qadam.assessment.fitting.fit import candidate_item
+    from qadam.assessment.fitting.mapping import InputColumn
+
+    values = np.array(["other"] * 40 + ["theft"] * 40 + ["rare"] * 3 + ["missing"] * 35 + [MISSING])
+    item = candidate_item(InputColumn(column="offence", type="categorical"), values)
+    codes = [option.code for option in item.options]
+    assert len(codes) == len(set(codes)), codes
+    assert {"other", "missing", "theft"} <= set(codes)
+    assert "other_2" in codes  # the rare answers
+    assert "missing_2" in codes  # the missing values

@@ -136,6 +136,17 @@ def _code(text: str) -> str:
     return cleaned if cleaned and cleaned[0].isalnum() else f"v{cleaned}"
 
 
+def _unused_code(code: str, options: Sequence[Option]) -> str:
+    """`code`, or `code_2`, `code_3`… when an answer in the data is already coded so (an input
+    whose raw values include "other" or "missing")."""
+    taken = {option.code for option in options}
+    candidate, n = code, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{code}_{n}"
+    return candidate
+
+
 def candidate_item(spec: InputColumn, values: npt.NDArray[np.str_]) -> Item:
     """An item for one input, with zero points, whose options cover the training values."""
     present = values[values != MISSING]
@@ -188,12 +199,24 @@ def candidate_item(spec: InputColumn, values: npt.NDArray[np.str_]) -> Item:
             )
         if rare:
             options.append(
-                Option(code="other", points=0, text=_other_texts(), values=tuple(rare), other=True)
+                Option(
+                    code=_unused_code("other", options),
+                    points=0,
+                    text=_other_texts(),
+                    values=tuple(rare),
+                    other=True,
+                )
             )
     if (values == MISSING).any():
-        options.append(Option(code="missing", points=0, text=_missing_texts(), missing=True))
+        options.append(
+            Option(
+                code=_unused_code("missing", options), points=0, text=_missing_texts(), missing=True
+            )
+        )
     if len(options) < 2:
-        options.append(Option(code="other", points=0, text=_other_texts(), other=True))
+        options.append(
+            Option(code=_unused_code("other", options), points=0, text=_other_texts(), other=True)
+        )
     return Item(
         code=_code(spec.column.lower()),
         layer=spec.layer,

@@ -53,14 +53,20 @@ def calibration_intercept_slope(p: Float, y: Outcome) -> tuple[float | None, flo
     if len(y) < 2 or y.min() == y.max():
         return None, None
     z = _logit(p)
+    # Every prediction the same (a tiny group, a one-option instrument): no slope to estimate.
+    constant = bool(np.ptp(z) == 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             large = sm.GLM(y, np.ones((len(y), 1)), family=sm.families.Binomial(), offset=z).fit()
-            slope = sm.GLM(y, sm.add_constant(z), family=sm.families.Binomial()).fit()
+            slope = (
+                None
+                if constant
+                else sm.GLM(y, sm.add_constant(z), family=sm.families.Binomial()).fit()
+            )
         except (ValueError, np.linalg.LinAlgError):
             return None, None
-    return float(large.params[0]), float(slope.params[1])
+    return float(large.params[0]), None if slope is None else float(slope.params[1])
 
 
 def calibration_table(p: Float, y: Outcome, bins: int = CALIBRATION_BINS) -> list[dict[str, Any]]:

@@ -62,3 +62,12 @@ def test_no_panel_when_nothing_is_due() -> None:
     w = world()
     Reassessment.objects.all().delete()
     assert "Risk and needs assessments" not in home(w["psychologist"])
+
+
+def test_analyst_finds_the_instruments_in_the_menu() -> None:
+    analyst = staff(Role.ANALYST, national=True, username="analyst-nav")
+    page = home(analyst)
+    assert f'href="{reverse("assessment:instrument_list")}"' in page
+    client = Client()
+    client.force_login(analyst)
+    assert client.get(reverse("assessment:instrument_list")).status_code == 200

@@ -11,6 +11,12 @@ class AssessmentConfig(AppConfig):
         from qadam.core.navigation import NavEntry, register
 
         register(NavEntry(_("Assessments due"), "assessment:due_list", "view_assessment"))
+        # Analysts have no assessment lists; they fit, load and validate the instruments.
+        register(
+            NavEntry(
+                _("Assessment instruments"), "assessment:instrument_list", "validate_instruments"
+            )
+        )
         self._follow_events()
         from qadam.assessment.home import home_panels
         from qadam.core import home

@@ -263,6 +263,7 @@ def test_same_seed_gives_the_same_first_twenty_persons(demo: DemoContext) -> Non
     assert first_twenty(SEED + 1) != stored
 
 
+@pytest.mark.django_db  # ordered with the database tests, before transactional ones flush it
 def test_the_run_hands_frozen_objects_back_to_the_collector(demo: DemoContext) -> None:
     """The custody step freezes what it built (demo/ledger.py); after the run nothing stays
     frozen, so a long-lived process such as the demo server can still free its cycles."""

@@ -31,7 +31,16 @@ from qadam.assessment.texts import (
     option_text,
 )
 from qadam.core import idempotency
-from qadam.core.api import MAX_ID, Id, IdempotencyKey, PersonId, Text, actor, responses
+from qadam.core.api import (
+    MAX_ID,
+    Id,
+    IdempotencyKey,
+    PersonId,
+    Text,
+    UnprocessableError,
+    actor,
+    responses,
+)
 from qadam.core.audit import audit_view
 from qadam.core.errors import ConflictError, Message, ServiceError
 from qadam.core.models import User
@@ -43,12 +52,6 @@ router = Router(tags=["assessment"])
 AssessmentId = PathEx[int, P(ge=1, le=MAX_ID, description="The assessment's id.")]
 InstrumentId = PathEx[int, P(ge=1, le=MAX_ID, description="The instrument version's id.")]
 Code = Annotated[Text, Field(min_length=1, max_length=64)]
-
-
-class UnprocessableError(ServiceError):
-    """The request is well formed but its content does not fit the instrument or the record."""
-
-    status_code = 422
 
 
 # --- Schemas ---------------------------------------------------------------------------------------

@@ -32,6 +32,14 @@ from qadam.core.roles import CAPABILITIES
 if TYPE_CHECKING:
     from ninja import NinjaAPI
 
+
+class UnprocessableError(ServiceError):
+    """The request is well formed but its content breaks the record's rules: 422 with the
+    problems per field (answered by the handler registered for ServiceError)."""
+
+    status_code = 422
+
+
 WHOLE_REQUEST = "__all__"
 MAX_ID = 2**63 - 1
 

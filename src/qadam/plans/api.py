@@ -23,7 +23,7 @@ from ninja import Query, Router, Status
 from ninja.params import P, PathEx
 
 from qadam.core import idempotency
-from qadam.core.api import MAX_ID, IdempotencyKey, PersonId, actor, responses
+from qadam.core.api import MAX_ID, IdempotencyKey, PersonId, UnprocessableError, actor, responses
 from qadam.core.audit import audit_search, audit_view
 from qadam.core.errors import ConflictError, Message, ServiceError
 from qadam.core.models import User
@@ -44,12 +44,6 @@ from qadam.plans.schemas import (
 router = Router(tags=["plans"])
 
 StepId = PathEx[int, P(ge=1, le=MAX_ID, description="The plan step's id.")]
-
-
-class UnprocessableError(ServiceError):
-    """The request is well formed but the plan's rules refuse it."""
-
-    status_code = 422
 
 
 # --- Rendering ---------------------------------------------------------------------------------------

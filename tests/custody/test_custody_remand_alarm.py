@@ -6,14 +6,11 @@ an escape or a death ends the misplacement."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -383,27 +380,6 @@ class TestHomePage:
     def test_the_panel_is_absent_when_nobody_is_misplaced(self, world: dict[str, Any]) -> None:
         convict(world, world["colony"])
         assert "On remand outside pre-trial premises" not in home(world["head"])
-
-
-@pytest.fixture
-def browser_page(live_server: Any) -> Iterator[Any]:
-    if connection.vendor != "postgresql":
-        pytest.skip("browser journeys run once, on PostgreSQL")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(base_url=live_server.url, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
 
 
 @pytest.mark.browser

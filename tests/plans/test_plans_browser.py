@@ -6,11 +6,9 @@ Runs once, on PostgreSQL, like the other browser journeys (tests/browser/conftes
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 from plans_helpers import area, plan_with_step, world
 
 from browser_helpers import log_in
@@ -24,28 +22,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def plans_page(live_server: Any) -> Iterator[Any]:
-    if connection.vendor != "postgresql":
-        pytest.skip("browser journeys run once, on PostgreSQL")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(base_url=live_server.url, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
-def test_checkbox_radio_group_and_cards_are_laid_out(plans_page: Any) -> None:
-    page = plans_page
+def test_checkbox_radio_group_and_cards_are_laid_out(browser_page: Any) -> None:
+    page = browser_page
     w = world()
     psychologist = w["psychologist"]
     psychologist.language = "en"
